@@ -1,0 +1,1 @@
+"""RDKit and Biopython side: featurization, file formats, metrics, datasets."""

@@ -1,0 +1,128 @@
+"""What every sampler shares: the time grid, seeding, progress and cancellation.
+
+A sampler integrates from the prior at t=0 to the data at t=1 with a denoiser
+``D(x_t, t) ~ E[x_1 | x_t]``. In *plain* form it follows the conventional ODE/SDE (EDM, ET-Flow,
+GeoDiff, AF3 style). In *quotient* form (Xu et al., ICLR 2026) every update is projected onto
+the horizontal space of the configuration space, so no rigid rotation is ever integrated and
+the network's rotational (vertical) output does not matter.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from models.interpolant import Interpolant
+from models.spaces import ConfigurationSpace
+
+__all__ = ["CancelCheck", "Denoiser", "ProgressCallback", "Sampler", "SamplingCancelled"]
+
+Denoiser = Callable[[Tensor, Tensor], Tensor]
+"""``D(x_t: [N, D], t: scalar tensor) -> [N, D]``, the prediction of the data ``x_1``."""
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(steps_done, num_steps)`` after every step."""
+
+CancelCheck = Callable[[], bool]
+"""Asked before every step; returning True stops sampling with :class:`SamplingCancelled`."""
+
+
+class SamplingCancelled(RuntimeError):
+    """Sampling was cancelled between two steps by the caller's cancel check."""
+
+
+class Sampler(ABC):
+    """Integrates ``num_steps`` uniform steps from t=0 to t=1.
+
+    Args:
+        interpolant: the interpolant the denoiser was trained under.
+        num_steps: number of steps (each step costs one or two denoiser calls).
+        quotient: project every update onto the horizontal space (the quotient form).
+        time_exponent: ``rho`` of the time grid ``t_k = 1 - (1 - k/K)^rho``; 1 is uniform,
+            larger values take finer steps near the data, where the posterior sharpens.
+
+    """
+
+    name: str
+
+    def __init__(
+        self,
+        interpolant: Interpolant,
+        *,
+        num_steps: int = 100,
+        quotient: bool,
+        time_exponent: float = 1.0,
+    ) -> None:
+        if num_steps < 1:
+            raise ValueError(f"num_steps must be at least 1, got {num_steps}")
+        if time_exponent < 1:
+            raise ValueError(f"time_exponent must be >= 1, got {time_exponent}")
+        self.interpolant = interpolant
+        self.num_steps = num_steps
+        self.quotient = quotient
+        self.time_exponent = time_exponent
+
+    def sample(
+        self,
+        denoiser: Denoiser,
+        space: ConfigurationSpace,
+        template: Tensor,
+        *,
+        seed: int | None = None,
+        progress: ProgressCallback | None = None,
+        cancelled: CancelCheck | None = None,
+    ) -> Tensor:
+        """Samples ``[N, D]`` shaped (and typed, and placed) like ``template: [N, D]``.
+
+        The same ``seed`` gives the same samples on the same device.
+        """
+        generator = torch.Generator(device=template.device)
+        if seed is None:
+            generator.seed()
+        else:
+            generator.manual_seed(seed)
+        x = space.noise(template, generator)
+        times = self.time_grid(template.dtype)
+        for i in range(self.num_steps):
+            if cancelled is not None and cancelled():
+                raise SamplingCancelled(f"cancelled after {i} of {self.num_steps} steps")
+            last = i == self.num_steps - 1
+            x = self.step(
+                denoiser, space, x, times[i], times[i + 1], last=last, generator=generator
+            )
+            if progress is not None:
+                progress(i + 1, self.num_steps)
+        return x
+
+    def time_grid(self, dtype: torch.dtype) -> Tensor:
+        """Times ``[num_steps + 1]`` from 0 to 1: ``t_k = 1 - (1 - k/K)^rho``."""
+        u = torch.linspace(0.0, 1.0, self.num_steps + 1, dtype=dtype)
+        return 1 - (1 - u) ** self.time_exponent
+
+    @abstractmethod
+    def step(
+        self,
+        denoiser: Denoiser,
+        space: ConfigurationSpace,
+        x: Tensor,
+        t: Tensor,
+        t_next: Tensor,
+        *,
+        last: bool,
+        generator: torch.Generator,
+    ) -> Tensor:
+        """One step from ``t`` to ``t_next``; ``last`` marks the step that ends at t=1."""
+
+    def velocity(
+        self, denoiser: Denoiser, space: ConfigurationSpace, x: Tensor, t: Tensor
+    ) -> Tensor:
+        """Probability-flow velocity at ``(x, t)``, projected in quotient form."""
+        velocity = self.interpolant.velocity_from_denoiser(x, denoiser(x, t), t)
+        return self.restrict(space, x, velocity)
+
+    def restrict(self, space: ConfigurationSpace, x: Tensor, update: Tensor) -> Tensor:
+        """Horizontal part of ``update`` (quotient form) or its translation-free part (plain)."""
+        return space.horizontal(x, update) if self.quotient else space.translation_free(update)

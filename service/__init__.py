@@ -1,0 +1,1 @@
+"""Settings, model registry, job store, workers and the CLI (see ARCHITECTURE.md)."""

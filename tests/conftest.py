@@ -1,0 +1,5 @@
+"""Shared test set-up: the same allocator tuning as every qsdiff process."""
+
+from service.runtime import tune_allocator
+
+tune_allocator()
