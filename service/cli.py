@@ -16,15 +16,17 @@ __all__ = ["main"]
 
 BENCHMARKS: dict[str, str] = {
     "toy": "the analytic check of every (objective optimum, sampler) pair",
+    "conformers": "shipped conformer checkpoints against RDKit ETKDGv3 (+MMFF)",
 }
 
 
 def _run_benchmark(name: str, argv: list[str]) -> int:
     """Import the benchmark lazily: ``qsdiff --help`` must not pay for torch."""
+    runner: Callable[[list[str]], int]
     if name == "toy":
-        from bench.toy import main as toy_main
-
-        runner: Callable[[list[str]], int] = toy_main
+        from bench.toy import main as runner
+    elif name == "conformers":
+        from bench.conformers import main as runner
     else:  # argparse's choices keep this unreachable
         raise ValueError(f"unknown benchmark {name!r}; choose one of {sorted(BENCHMARKS)}")
     return runner(argv)
@@ -45,6 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
     bench.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's own options")
+    from service import conformers_cli
+
+    conformers_cli.add_arguments(
+        commands.add_parser(
+            "conformers",
+            help="3-D conformers from SMILES / .smi / .sdf (SDF out)",
+            description=conformers_cli.__doc__,
+        )
+    )
+    train = commands.add_parser("train", help="train (or resume) a checkpoint")
+    tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
+    from service import train as train_module
+
+    train_module.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
     return parser
 
 
@@ -58,4 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     tune_allocator()
     if args.command == "bench":
         return _run_benchmark(args.name, args.options)
+    if args.command == "conformers":
+        from service import conformers_cli
+        from service.config import get_settings
+
+        return conformers_cli.run(args, get_settings())
+    if args.command == "train":
+        from service import train as train_module
+        from service.config import get_settings
+
+        return train_module.run(args, get_settings())
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse requires one

@@ -1,0 +1,131 @@
+"""Molecules in and out: SMILES/.smi/.sdf inputs, prepared graphs, multi-record SDF output.
+
+Failure policy: every input record becomes an :class:`InputMolecule`; one that cannot be used
+carries its ``error`` (what is wrong, for that record alone) instead of a molecule, so a batch
+always runs for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rdkit import Chem, rdBase
+
+from chem.featurize import FeaturizationError, MolGraph, featurize
+from chem.stereo import set_coordinates
+
+__all__ = [
+    "ConformerRecord",
+    "InputMolecule",
+    "prepare_molecule",
+    "read_inputs",
+    "write_sdf",
+]
+
+
+@dataclass
+class InputMolecule:
+    """One input record: a prepared molecule and its graph, or the reason it cannot be used."""
+
+    index: int
+    name: str
+    smiles: str
+    mol: Chem.Mol | None = None
+    graph: MolGraph | None = None
+    error: str | None = None
+
+
+@dataclass
+class ConformerRecord:
+    """One generated conformer and the properties written with it."""
+
+    mol: Chem.Mol  # the input molecule (explicit H)
+    coords: np.ndarray  # [N, 3] Å
+    properties: dict[str, str | int | float] = field(default_factory=dict)
+
+
+def prepare_molecule(mol: Chem.Mol, *, stereo_from_3d: bool = False) -> Chem.Mol:
+    """``mol`` with explicit hydrogens and CIP labels for its specified stereo.
+
+    Unspecified stereocentres stay unspecified: the sampler then picks either configuration.
+    """
+    mol = Chem.AddHs(mol, addCoords=stereo_from_3d)
+    if stereo_from_3d and mol.GetNumConformers():
+        Chem.AssignStereochemistryFrom3D(mol)
+    else:
+        Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
+    return mol
+
+
+def _from_mol(
+    index: int, name: str, mol: Chem.Mol | None, source: str, from_3d: bool
+) -> InputMolecule:
+    if mol is None:
+        return InputMolecule(index, name, source, error=f"RDKit could not parse {source!r}")
+    smiles = Chem.MolToSmiles(mol)
+    try:
+        prepared = prepare_molecule(mol, stereo_from_3d=from_3d)
+        return InputMolecule(index, name, smiles, prepared, featurize(prepared))
+    except FeaturizationError as e:
+        return InputMolecule(index, name, smiles, error=str(e))
+
+
+def _smiles_lines(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    for line_number, line in enumerate(lines, start=1):
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        yield parts[0], parts[1] if len(parts) > 1 else f"line{line_number}"
+
+
+def read_inputs(source: str) -> list[InputMolecule]:
+    """Inputs from a SMILES string, a ``.smi`` file (``SMILES [name]`` a line) or an ``.sdf``.
+
+    SDF records with 3-D coordinates give their stereo from the coordinates.
+    """
+    path = Path(source)
+    if path.suffix.lower() == ".sdf" and path.is_file():
+        supplier = Chem.SDMolSupplier(str(path), removeHs=False)
+        out = []
+        for i, mol in enumerate(supplier):
+            name = mol.GetProp("_Name") if mol is not None and mol.HasProp("_Name") else ""
+            has_3d = mol is not None and mol.GetNumConformers() and mol.GetConformer().Is3D()
+            out.append(
+                _from_mol(i, name or f"record{i + 1}", mol, f"SDF record {i + 1}", bool(has_3d))
+            )
+        return out
+    if path.suffix.lower() in (".smi", ".txt") and path.is_file():
+        pairs = list(_smiles_lines(path.read_text().splitlines()))
+    elif path.suffix.lower() in (".smi", ".sdf", ".txt"):
+        raise FileNotFoundError(f"no input file at {path}")
+    else:
+        pairs = [(source, "mol1")]
+    with rdBase.BlockLogs():  # the error is reported per record instead
+        return [
+            _from_mol(i, name, Chem.MolFromSmiles(smiles), smiles, False)
+            for i, (smiles, name) in enumerate(pairs)
+        ]
+
+
+def write_sdf(records: Iterable[ConformerRecord], path: Path) -> int:
+    """Write every record as one SDF entry with its properties; returns how many were written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with Chem.SDWriter(str(path)) as writer:
+        for record in records:
+            mol = set_coordinates(record.mol, record.coords)
+            for key, value in record.properties.items():
+                if isinstance(value, int):
+                    mol.SetIntProp(key, value)
+                elif isinstance(value, float):
+                    mol.SetDoubleProp(key, value)
+                else:
+                    mol.SetProp(key, str(value))
+            if "name" in record.properties:
+                mol.SetProp("_Name", str(record.properties["name"]))
+            writer.write(mol)
+            count += 1
+    return count

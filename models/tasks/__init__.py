@@ -1,0 +1,1 @@
+"""Task models: one module per task (conformer; molecule and backbone to come)."""

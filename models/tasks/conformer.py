@@ -1,0 +1,78 @@
+"""Conformer task: sample 3-D coordinates for a batch of molecular graphs.
+
+The checkpoint's treatment decides the sampler's form: ``quotient`` samples with the quotient
+ODE/SDE, the three baselines with the plain ones (ARCHITECTURE.md, "Symmetry treatments").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from models.interpolant import Interpolant
+from models.samplers import CancelCheck, ODESampler, ProgressCallback, Sampler, SDESampler
+from models.spaces import PointClouds
+
+__all__ = ["SamplingConfig", "make_sampler", "sample_conformers"]
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """How to sample: ``ode`` (Heun) or ``sde`` (Euler–Maruyama, noise scale ``gamma``)."""
+
+    sampler: Literal["ode", "sde"] = "ode"
+    num_steps: int = 20
+    gamma: float = 0.5
+    time_exponent: float = 2.0
+
+
+def make_sampler(treatment: str, config: SamplingConfig, interpolant: Interpolant) -> Sampler:
+    """The sampler for a checkpoint of ``treatment``."""
+    quotient = treatment == "quotient"
+    if config.sampler == "ode":
+        return ODESampler(
+            interpolant,
+            num_steps=config.num_steps,
+            quotient=quotient,
+            time_exponent=config.time_exponent,
+        )
+    if config.sampler == "sde":
+        return SDESampler(
+            interpolant,
+            num_steps=config.num_steps,
+            quotient=quotient,
+            gamma=config.gamma,
+            time_exponent=config.time_exponent,
+        )
+    raise ValueError(f"unknown sampler {config.sampler!r}; choose 'ode' or 'sde'")
+
+
+@torch.no_grad()
+def sample_conformers(
+    net: nn.Module,
+    graph,
+    treatment: str,
+    config: SamplingConfig,
+    *,
+    interpolant: Interpolant | None = None,
+    seed: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancelled: CancelCheck | None = None,
+) -> Tensor:
+    """Coordinates ``[N, 3]`` (Å, centred) for every molecule of ``graph`` (a PyG ``Batch``)."""
+    interpolant = Interpolant() if interpolant is None else interpolant
+    net.eval()
+    space = PointClouds(graph.batch, graph.num_graphs)
+    template = torch.zeros(graph.num_nodes, 3, device=graph.batch.device)
+    sampler = make_sampler(treatment, config, interpolant)
+    return sampler.sample(
+        lambda x, t: net(x, t, graph),
+        space,
+        template,
+        seed=seed,
+        progress=progress,
+        cancelled=cancelled,
+    )

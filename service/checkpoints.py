@@ -1,0 +1,69 @@
+"""Checkpoint files: ``NAME.pt`` (weights, EMA, optimiser, configs, history), saved atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
+from models.networks.conformer_net import ConformerNet, ConformerNetConfig
+
+__all__ = ["LoadedModel", "load_conformer_model", "save_atomically", "update_model_card"]
+
+
+def save_atomically(state: dict, path: Path) -> None:
+    """Write ``state`` to ``path`` via a temporary file, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """An EMA network ready to sample, with what the checkpoint says about it."""
+
+    net: ConformerNet
+    treatment: str
+    steps: int
+    path: Path
+
+
+def conformer_net_config(saved: dict) -> ConformerNetConfig:
+    """Network config from a checkpoint's dict (tuples restored)."""
+    fields = dict(saved)
+    fields["atom_cardinalities"] = tuple(fields["atom_cardinalities"])
+    fields["pair_cardinalities"] = tuple(fields["pair_cardinalities"])
+    if (fields["atom_cardinalities"], fields["pair_cardinalities"]) != (
+        ATOM_CARDINALITIES,
+        PAIR_CARDINALITIES,
+    ):
+        raise ValueError("checkpoint was trained with another featurization; retrain it")
+    return ConformerNetConfig(**fields)
+
+
+def load_conformer_model(path: Path, device: str = "cpu") -> LoadedModel:
+    """The EMA weights of a conformer checkpoint on ``device``."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    state = torch.load(path, map_location=device, weights_only=False)
+    net = ConformerNet(conformer_net_config(state["net_config"]))
+    net.load_state_dict(state["ema"])
+    net.to(device).eval()
+    return LoadedModel(net, state["train_config"]["treatment"], int(state["steps"]), path)
+
+
+def update_model_card(checkpoint: Path, section: str, content: dict) -> Path:
+    """Set ``section`` of the model card ``NAME.json`` beside ``checkpoint``; returns its path."""
+    card_path = checkpoint.with_suffix(".json")
+    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    card.setdefault("checkpoint", checkpoint.name)
+    card[section] = content
+    tmp = card_path.with_name(card_path.name + ".tmp")
+    tmp.write_text(json.dumps(card, indent=1) + "\n")
+    os.replace(tmp, card_path)
+    return card_path

@@ -1,0 +1,96 @@
+"""Conformer generation for a list of input molecules: packing, sampling, the mirror fix.
+
+Conformers of all molecules are packed into batches of at most ``max_atoms`` atoms, sampled
+together, then each one is matched to its input's stereo (:func:`chem.stereo.match_reflection`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from torch_geometric.data import Batch, Data
+
+from chem.molecules import ConformerRecord, InputMolecule
+from chem.stereo import match_reflection, stereo_labels
+from models.tasks.conformer import SamplingConfig, sample_conformers
+from service.checkpoints import LoadedModel
+
+__all__ = ["ConformerJob", "generate_conformers", "sample_count"]
+
+
+@dataclass(frozen=True)
+class ConformerJob:
+    """What to generate: ``num_conformers`` per molecule with one sampler setting and seed."""
+
+    num_conformers: int
+    sampling: SamplingConfig
+    seed: int = 0
+    max_atoms: int = 4000
+
+
+def _packs(
+    molecules: list[InputMolecule], job: ConformerJob
+) -> Iterator[list[tuple[InputMolecule, int]]]:
+    pack: list[tuple[InputMolecule, int]] = []
+    atoms = 0
+    for molecule in molecules:
+        assert molecule.graph is not None
+        for k in range(job.num_conformers):
+            n = molecule.graph.num_atoms
+            if pack and atoms + n > job.max_atoms:
+                yield pack
+                pack, atoms = [], 0
+            pack.append((molecule, k))
+            atoms += n
+    if pack:
+        yield pack
+
+
+def generate_conformers(
+    model: LoadedModel,
+    molecules: list[InputMolecule],
+    job: ConformerJob,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ConformerRecord]:
+    """Conformers of every usable molecule (those with ``error`` set are skipped), in order.
+
+    ``progress(n)`` is called with the number of conformers finished after each pack.
+    """
+    usable = [m for m in molecules if m.error is None]
+    device = next(model.net.parameters()).device
+    for pack_index, pack in enumerate(_packs(usable, job)):
+        batch = Batch.from_data_list(
+            [
+                Data(atoms=m.graph.atoms, pairs=m.graph.pairs, num_nodes=m.graph.num_atoms)
+                for m, _ in pack
+            ]
+        ).to(device)
+        coords = sample_conformers(
+            model.net, batch, model.treatment, job.sampling, seed=job.seed + pack_index
+        )
+        per_graph = coords.detach().cpu().double().split(batch.ptr.diff().tolist())
+        for (molecule, k), x in zip(pack, per_graph, strict=True):
+            fixed, matched = match_reflection(molecule.mol, x.numpy())
+            yield ConformerRecord(
+                molecule.mol,
+                fixed,
+                {
+                    "name": molecule.name,
+                    "source_smiles": molecule.smiles,
+                    "conformer_index": k,
+                    "seed": job.seed,
+                    "treatment": model.treatment,
+                    "sampler": job.sampling.sampler,
+                    "num_steps": job.sampling.num_steps,
+                    "stereo_matched": f"{matched}/{len(stereo_labels(molecule.mol))}",
+                    "checkpoint": model.path.name,
+                },
+            )
+        if progress is not None:
+            progress(len(pack))
+
+
+def sample_count(molecules: list[InputMolecule], job: ConformerJob) -> int:
+    """How many conformers :func:`generate_conformers` will yield."""
+    return job.num_conformers * sum(m.error is None for m in molecules)
