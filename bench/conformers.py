@@ -29,9 +29,10 @@ import numpy as np
 import torch
 from posebusters import PoseBusters
 from rdkit import Chem, RDLogger
-from rdkit.Chem import AllChem, rdDetermineBonds, rdMolAlign
+from rdkit.Chem import AllChem, rdMolAlign
 from tqdm import tqdm
 
+from chem.checks import graph_recovered
 from chem.featurize import featurize
 from chem.molecules import InputMolecule
 from chem.qm9 import SPLITS, PerceptionError, perceive_molecule
@@ -114,21 +115,6 @@ def _heavy(mol: Chem.Mol, coords: np.ndarray) -> Chem.Mol:
     return Chem.RemoveHs(set_coordinates(mol, coords))
 
 
-def _bonds(mol: Chem.Mol) -> set[tuple[int, int]]:
-    return {tuple(sorted((b.GetBeginAtomIdx(), b.GetEndAtomIdx()))) for b in mol.GetBonds()}
-
-
-def _graph_recovered(mol: Chem.Mol, coords: np.ndarray) -> bool:
-    placed = Chem.RWMol(set_coordinates(mol, coords))
-    for bond in list(placed.GetBonds()):
-        placed.RemoveBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx())
-    try:
-        rdDetermineBonds.DetermineConnectivity(placed)
-    except ValueError:
-        return False
-    return _bonds(placed) == _bonds(mol)
-
-
 def posebusters_pass_rate(mols: list[Chem.Mol], conformers: Conformers) -> float:
     """Fraction of conformers that pass every PoseBusters "mol" check (failed embeddings fail)."""
     placed = [
@@ -156,7 +142,7 @@ def score(mols: list[Chem.Mol], conformers: Conformers, seconds: float) -> dict[
         wanted = stereo_labels(mol)
         for c in confs:
             made += 1
-            recovered += _graph_recovered(mol, c)
+            recovered += graph_recovered(mol, c)
             if wanted:
                 stereo_total += 1
                 stereo_ok += labels_from_coordinates(mol, c) == wanted

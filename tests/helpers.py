@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 
 import torch
@@ -45,3 +47,14 @@ def assert_rotation_equivariant(
     )[batch]
     rotate = lambda v: (rot @ v.unsqueeze(-1)).squeeze(-1)  # noqa: E731 (local shorthand)
     torch.testing.assert_close(fn(rotate(pos)), rotate(fn(pos)), atol=atol, rtol=0)
+
+
+def run_qsdiff(*args: str) -> subprocess.CompletedProcess:
+    """Run the real ``qsdiff`` command (``python -m service``) in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

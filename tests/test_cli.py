@@ -1,22 +1,12 @@
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def _qsdiff(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+from tests.helpers import run_qsdiff
 
 
 def test_bench_toy_prints_json_rows():
-    done = _qsdiff("bench", "toy", "--json", "--num-samples", "2000")
+    done = run_qsdiff("bench", "toy", "--json", "--num-samples", "2000")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["all_passed"] is True
@@ -33,6 +23,6 @@ def test_bench_toy_prints_json_rows():
     ],
 )
 def test_bad_arguments_say_what_is_wrong(args, message):
-    done = _qsdiff(*args)
+    done = run_qsdiff(*args)
     assert done.returncode == 2
     assert message in done.stderr

@@ -1,28 +1,17 @@
 """``qsdiff conformers`` end to end with the shipped quotient checkpoint (real CLI process)."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rdkit import Chem
 
-from bench.conformers import _graph_recovered
+from chem.checks import graph_recovered
 from chem.stereo import labels_from_coordinates, stereo_labels
+from tests.helpers import run_qsdiff
 
 CHECKPOINT = Path(__file__).resolve().parents[2] / "checkpoints" / "conformer-quotient.pt"
 pytestmark = pytest.mark.skipif(not CHECKPOINT.is_file(), reason="no shipped checkpoint")
-
-
-def _qsdiff(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_conformers_for_a_smiles_file_with_bad_records(tmp_path):
@@ -31,7 +20,7 @@ def test_conformers_for_a_smiles_file_with_bad_records(tmp_path):
         "C[C@H](O)C#N lactonitrile\nnot_a_smiles bad\nOC[C@@H]1CC[C@H](C)O1 oxolane\n[Se] se\n"
     )
     out = tmp_path / "out.sdf"
-    done = _qsdiff("conformers", str(smi), "-n", "3", "-o", str(out), "--seed", "1", "--json")
+    done = run_qsdiff("conformers", str(smi), "-n", "3", "-o", str(out), "--seed", "1", "--json")
     assert done.returncode == 1  # some molecules could not be handled
     summary = json.loads(done.stdout)
     assert summary["conformers"] == 6
@@ -47,16 +36,16 @@ def test_conformers_for_a_smiles_file_with_bad_records(tmp_path):
     recovered = 0
     for record in records:
         coords = record.GetConformer().GetPositions()
-        recovered += _graph_recovered(record, coords)
+        recovered += graph_recovered(record, coords)
         assert labels_from_coordinates(record, coords) == stereo_labels(record)
     assert recovered >= 5  # sanity: bonds perceived from the coordinates are the input's
 
 
 def test_bad_arguments_exit_2(tmp_path):
-    done = _qsdiff("conformers", "CCO", "-n", "0", "-o", str(tmp_path / "o.sdf"))
+    done = run_qsdiff("conformers", "CCO", "-n", "0", "-o", str(tmp_path / "o.sdf"))
     assert done.returncode == 2
     assert "at least 1" in done.stderr
-    done = _qsdiff(
+    done = run_qsdiff(
         "conformers",
         "CCO",
         "-o",
