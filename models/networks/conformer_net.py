@@ -88,10 +88,11 @@ class ConformerNet(nn.Module):
     def forward(self, x_t: Tensor, t: Tensor, graph) -> Tensor:
         """``x_t: [N, 3]``, ``t: [B]`` or scalar -> ``D: [N, 3]`` (centred)."""
         num_graphs = graph.ptr.numel() - 1
+        t = t.to(device=x_t.device, dtype=x_t.dtype)
         t = t.expand(num_graphs) if t.dim() == 0 else t
         atoms = graph.atoms.long()
         h = sum(emb(atoms[:, k]) for k, emb in enumerate(self.atom_embeddings))
-        h = h + self.time_mlp(time_embedding(t.to(x_t.dtype), self.config.time_dim))[graph.batch]
+        h = h + self.time_mlp(time_embedding(t, self.config.time_dim))[graph.batch]
         edge_index, keep = dense_pairs(graph.ptr)
         pairs = graph.pairs.long()[keep]
         edge_attr = sum(emb(pairs[:, k]) for k, emb in enumerate(self.pair_embeddings))
