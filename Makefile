@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: start qsdiff on the shipped checkpoints (for now: the analytic benchmark of the core)
+## run: start qsdiff (API and workers) on 127.0.0.1:8000 with the shipped checkpoints
 run: $(STAMP)
-	$(VENV)/bin/qsdiff bench toy
+	$(VENV)/bin/qsdiff serve
 
 ## test: lint, then the default test suite (no slow tests)
 test: lint

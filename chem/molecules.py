@@ -22,6 +22,7 @@ __all__ = [
     "InputMolecule",
     "prepare_molecule",
     "read_inputs",
+    "read_smiles",
     "write_sdf",
 ]
 
@@ -87,7 +88,10 @@ def read_inputs(source: str) -> list[InputMolecule]:
     SDF records with 3-D coordinates give their stereo from the coordinates.
     """
     path = Path(source)
-    if path.suffix.lower() == ".sdf" and path.is_file():
+    suffix = path.suffix.lower()
+    if suffix in (".smi", ".sdf", ".txt") and not path.is_file():
+        raise FileNotFoundError(f"no input file at {path}")
+    if suffix == ".sdf":
         supplier = Chem.SDMolSupplier(str(path), removeHs=False)
         out = []
         for i, mol in enumerate(supplier):
@@ -97,16 +101,19 @@ def read_inputs(source: str) -> list[InputMolecule]:
                 _from_mol(i, name or f"record{i + 1}", mol, f"SDF record {i + 1}", bool(has_3d))
             )
         return out
-    if path.suffix.lower() in (".smi", ".txt") and path.is_file():
+    if suffix in (".smi", ".txt"):
         pairs = list(_smiles_lines(path.read_text().splitlines()))
-    elif path.suffix.lower() in (".smi", ".sdf", ".txt"):
-        raise FileNotFoundError(f"no input file at {path}")
-    else:
-        pairs = [(source, "mol1")]
+        return read_smiles([s for s, _ in pairs], [n for _, n in pairs])
+    return read_smiles([source])
+
+
+def read_smiles(smiles: list[str], names: list[str] | None = None) -> list[InputMolecule]:
+    """One :class:`InputMolecule` per SMILES (named ``mol1``, ``mol2``, ... unless ``names``)."""
+    names = names or [f"mol{i + 1}" for i in range(len(smiles))]
     with rdBase.BlockLogs():  # the error is reported per record instead
         return [
-            _from_mol(i, name, Chem.MolFromSmiles(smiles), smiles, False)
-            for i, (smiles, name) in enumerate(pairs)
+            _from_mol(i, name, Chem.MolFromSmiles(text), text, False)
+            for i, (text, name) in enumerate(zip(smiles, names, strict=True))
         ]
 
 

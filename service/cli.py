@@ -1,6 +1,7 @@
 """``qsdiff``: the one command-line entry point.
 
-Subcommands arrive with the issues that build them; today: ``bench toy``.
+Subcommands: ``serve`` (API and workers), ``conformers`` (generate locally), ``train``,
+``bench``. Each subcommand lives in its own module with ``add_arguments`` and ``run``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import logging
 from collections.abc import Callable
 from importlib import metadata
 
+from service import conformers_cli, serve, train
+from service.config import get_settings
 from service.runtime import tune_allocator
 
 __all__ = ["main"]
@@ -21,7 +24,6 @@ BENCHMARKS: dict[str, str] = {
 
 
 def _run_benchmark(name: str, argv: list[str]) -> int:
-    """Import the benchmark lazily: ``qsdiff --help`` must not pay for torch."""
     runner: Callable[[list[str]], int]
     if name == "toy":
         from bench.toy import main as runner
@@ -40,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=metadata.version("qsdiff"))
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve.add_arguments(commands.add_parser("serve", help="start the API and the workers"))
+    conformers_cli.add_arguments(
+        commands.add_parser(
+            "conformers",
+            help="3-D conformers from SMILES / .smi / .sdf (SDF out)",
+            description=conformers_cli.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
+    training = commands.add_parser("train", help="train (or resume) a checkpoint")
+    tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
+    train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
     bench = commands.add_parser(
         "bench",
         help="run a benchmark (prints a table, or JSON with --json)",
@@ -47,20 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
     bench.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's own options")
-    from service import conformers_cli
-
-    conformers_cli.add_arguments(
-        commands.add_parser(
-            "conformers",
-            help="3-D conformers from SMILES / .smi / .sdf (SDF out)",
-            description=conformers_cli.__doc__,
-        )
-    )
-    train = commands.add_parser("train", help="train (or resume) a checkpoint")
-    tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
-    from service import train as train_module
-
-    train_module.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
     return parser
 
 
@@ -74,14 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     tune_allocator()
     if args.command == "bench":
         return _run_benchmark(args.name, args.options)
+    if args.command == "serve":
+        return serve.run(args)
     if args.command == "conformers":
-        from service import conformers_cli
-        from service.config import get_settings
-
         return conformers_cli.run(args, get_settings())
-    if args.command == "train":
-        from service import train as train_module
-        from service.config import get_settings
-
-        return train_module.run(args, get_settings())
-    raise AssertionError(f"unhandled command {args.command!r}")  # argparse requires one
+    return train.run(args, get_settings())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -12,13 +13,33 @@ _REPO = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    """Where data, caches and checkpoints live."""
+    """Where data, caches, checkpoints, jobs and results live, and the service's limits."""
 
     model_config = SettingsConfigDict(env_prefix="QSDIFF_")
 
     data_dir: Path = _REPO.parent / "shared" / "data"
     cache_dir: Path = Path.home() / ".cache" / "qsdiff"
     checkpoint_dir: Path = _REPO / "checkpoints"
+    state_dir: Path = Path.home() / ".local" / "share" / "qsdiff"
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite in state_dir"
+    )
+    cpu_workers: int = Field(default=1, ge=0, le=64)
+    lease_seconds: float = Field(default=30.0, gt=0)
+    max_molecules_per_job: int = Field(default=10_000, ge=1)
+    max_samples_per_molecule: int = Field(default=100, ge=1)
+    max_sync_samples: int = Field(default=20, ge=1)
+    max_steps: int = Field(default=200, ge=1)
+
+    @property
+    def results_dir(self) -> Path:
+        """One folder per job with its result files."""
+        return self.state_dir / "results"
+
+    @property
+    def job_database_url(self) -> str:
+        """The job store's URL (SQLite under ``state_dir`` unless ``database_url`` is set)."""
+        return self.database_url or f"sqlite:///{self.state_dir / 'jobs.db'}"
 
     @property
     def qm9_npz(self) -> Path:

@@ -52,10 +52,12 @@ def generate_conformers(
     molecules: list[InputMolecule],
     job: ConformerJob,
     progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[ConformerRecord]:
     """Conformers of every usable molecule (those with ``error`` set are skipped), in order.
 
-    ``progress(n)`` is called with the number of conformers finished after each pack.
+    ``progress(n)`` is called with the number of conformers finished after each pack;
+    ``cancelled()`` is asked between sampler steps (see :class:`models.samplers.Sampler`).
     """
     usable = [m for m in molecules if m.error is None]
     device = next(model.net.parameters()).device
@@ -67,7 +69,12 @@ def generate_conformers(
             ]
         ).to(device)
         coords = sample_conformers(
-            model.net, batch, model.treatment, job.sampling, seed=job.seed + pack_index
+            model.net,
+            batch,
+            model.treatment,
+            job.sampling,
+            seed=job.seed + pack_index,
+            cancelled=cancelled,
         )
         per_graph = coords.detach().cpu().double().split(batch.ptr.diff().tolist())
         for (molecule, k), x in zip(pack, per_graph, strict=True):

@@ -1,0 +1,50 @@
+"""The FastAPI app factory: routers, error handlers, and the worker pool's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import conformers, health, jobs, models
+from service.config import Settings, get_settings
+from service.executor import LocalExecutor
+from service.jobstore import JobStore
+from service.registry import ModelRegistry
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The qsdiff app; starts ``settings.cpu_workers`` local workers while it runs."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        settings.results_dir.mkdir(parents=True, exist_ok=True)
+        app.state.settings = settings
+        app.state.store = JobStore(settings.job_database_url)
+        app.state.registry = ModelRegistry(settings.checkpoint_dir)
+        executor = LocalExecutor(settings, settings.cpu_workers) if settings.cpu_workers else None
+        app.state.executor = executor
+        if executor is not None:
+            executor.start()
+        try:
+            yield
+        finally:
+            if executor is not None:
+                executor.stop()
+
+    app = FastAPI(
+        title="qsdiff",
+        version="0.1.0",
+        summary="Quotient-space SE(3) diffusion for molecular structures.",
+        lifespan=lifespan,
+    )
+    for router in (health.router, models.router, conformers.router, jobs.router):
+        app.include_router(router)
+    install_error_handlers(app)
+    return app

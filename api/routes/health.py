@@ -1,0 +1,38 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (it can do work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import RegistryDep, StoreDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the server answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request, store: StoreDep, registry: RegistryDep) -> JSONResponse:
+    """Readiness: database reachable, checkpoints present, workers alive (503 if not)."""
+    checks: dict[str, str] = {}
+    try:
+        store.ping()
+        checks["database"] = "ok"
+    except Exception as e:
+        checks["database"] = f"unreachable: {type(e).__name__}"
+    models = registry.available()
+    checks["models"] = f"{len(models)} checkpoints" if models else "no checkpoints shipped"
+    executor = request.app.state.executor
+    if executor is not None:
+        alive = executor.alive()
+        checks["workers"] = f"{alive}/{executor.count} alive"
+    ready = checks["database"] == "ok" and bool(models)
+    ready = ready and (executor is None or executor.alive() > 0 or executor.count == 0)
+    return JSONResponse(
+        status_code=200 if ready else 503, content={"ready": ready, "checks": checks}
+    )

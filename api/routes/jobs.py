@@ -1,0 +1,138 @@
+"""Jobs: submit (202), inspect, list, cancel, stream progress, download results."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import ValidationError
+
+from api.deps import RegistryDep, SettingsDep, StoreDep
+from api.schemas import JobCreate, JobList, JobPublic
+from service.jobstore import FINISHED, JobStatus
+from service.tasks import TASKS, InvalidTaskInput
+from service.worker import results_path
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+JobId = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="as returned on submission")]
+MEDIA_TYPES = {"sdf": "chemical/x-mdl-sdfile", "json": "application/json"}
+
+
+@router.post("", status_code=202, response_model=JobPublic)
+def submit(
+    body: JobCreate,
+    response: Response,
+    store: StoreDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> JobPublic:
+    """Queue a job; ``Location`` names it. A repeated idempotency key returns the first job."""
+    task = TASKS[body.task]
+    try:
+        params = task.params_model.model_validate(body.params)
+    except ValidationError as e:
+        raise InvalidTaskInput(
+            [{"loc": ["params", *err["loc"]], "msg": err["msg"]} for err in e.errors()]
+        ) from e
+    total = task.check(params, registry)
+    molecules = len(getattr(params, "smiles", []))
+    if molecules > settings.max_molecules_per_job:
+        limit = settings.max_molecules_per_job
+        raise InvalidTaskInput(
+            [{"loc": ["params", "smiles"], "msg": f"{molecules} molecules; the limit is {limit}"}]
+        )
+    job, _ = store.submit(
+        body.task,
+        params.model_dump(),
+        total,
+        idempotency_key=body.idempotency_key or idempotency_key,
+    )
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return JobPublic.of(job)
+
+
+@router.get("", response_model=JobList)
+def list_jobs(
+    store: StoreDep,
+    status: JobStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JobList:
+    """Jobs, newest first, optionally of one status."""
+    jobs, total = store.list(status, limit, offset)
+    return JobList(jobs=[JobPublic.of(j) for j in jobs], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{job_id}", response_model=JobPublic)
+def get_job(job_id: JobId, store: StoreDep) -> JobPublic:
+    """Status, progress, timestamps and error of one job."""
+    return JobPublic.of(store.get(job_id))
+
+
+@router.delete("/{job_id}", response_model=JobPublic)
+def cancel_job(job_id: JobId, store: StoreDep) -> JobPublic:
+    """Cancel: at once when queued, within a few sampler steps when running."""
+    return JobPublic.of(store.cancel(job_id))
+
+
+@router.get("/{job_id}/results")
+def results(
+    job_id: JobId,
+    store: StoreDep,
+    settings: SettingsDep,
+    format: Literal["sdf", "json", "zip"] = "sdf",
+) -> Response:
+    """The result files of a succeeded job, streamed (``zip`` holds all of them)."""
+    job = store.get(job_id)
+    if job.status != JobStatus.SUCCEEDED:
+        raise HTTPException(
+            status_code=409,
+            detail=f"job {job_id} is {job.status.value}; results exist once it has succeeded",
+        )
+    files = {"sdf": "conformers.sdf", "json": "manifest.json"}
+    if format != "zip":
+        return FileResponse(
+            results_path(settings, job, files[format]),
+            media_type=MEDIA_TYPES[format],
+            filename=f"{job_id}.{format}",
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in files.values():
+            archive.write(results_path(settings, job, name), arcname=name)
+    buffer.seek(0)
+    return StreamingResponse(
+        buffer,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{job_id}.zip"'},
+    )
+
+
+@router.get("/{job_id}/events")
+async def events(job_id: JobId, request: Request, store: StoreDep) -> StreamingResponse:
+    """Server-sent events: ``progress`` whenever it changes, then ``end`` when finished."""
+    store.get(job_id)  # 404 before the stream starts
+
+    async def stream() -> AsyncIterator[str]:
+        last = None
+        while not await request.is_disconnected():
+            job = await asyncio.to_thread(store.get, job_id)
+            state = (job.status, job.progress_done)
+            if state != last:
+                payload = JobPublic.of(job).model_dump(mode="json")
+                yield f"event: progress\ndata: {json.dumps(payload)}\n\n"
+                last = state
+            if job.status in FINISHED:
+                yield f"event: end\ndata: {json.dumps({'status': job.status.value})}\n\n"
+                return
+            await asyncio.sleep(0.5)
+
+    return StreamingResponse(stream(), media_type="text/event-stream")

@@ -1,0 +1,91 @@
+"""Request and response bodies of the HTTP API (one naming scheme: ``num_samples``, ...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.jobstore import Job, JobStatus
+
+__all__ = ["ConformerResult", "JobCreate", "JobList", "JobPublic", "ModelPublic"]
+
+
+class JobCreate(BaseModel):
+    """``POST /v1/jobs``: a task and the same parameters as its sync route."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"task": "conformers", "params": {"smiles": ["CCO"], "num_samples": 5}}]
+        },
+    )
+
+    task: Literal["conformers"]
+    params: dict[str, Any]
+    idempotency_key: str | None = Field(None, max_length=128)
+
+
+class JobPublic(BaseModel):
+    """A job as clients see it."""
+
+    id: str
+    task: str
+    status: JobStatus
+    progress_done: int
+    progress_total: int
+    attempts: int
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    params: dict[str, Any]
+
+    @classmethod
+    def of(cls, job: Job) -> JobPublic:
+        """From the store's snapshot."""
+        return cls(
+            id=job.id,
+            task=job.task,
+            status=job.status,
+            progress_done=job.progress_done,
+            progress_total=job.progress_total,
+            attempts=job.attempts,
+            error=job.error,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            params=job.params,
+        )
+
+
+class JobList(BaseModel):
+    """A page of jobs, newest first."""
+
+    jobs: list[JobPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class ConformerResult(BaseModel):
+    """``POST /v1/conformers``: the SDF and one metadata record per conformer."""
+
+    sdf: str
+    samples: list[dict[str, Any]]
+    num_samples: int
+    seed: int
+    treatment: str
+    sampler: str
+    num_steps: int
+    elapsed_seconds: float
+
+
+class ModelPublic(BaseModel):
+    """One shipped checkpoint and its card (training budget, measured metrics)."""
+
+    task: str
+    treatment: str
+    checkpoint: str
+    card: dict[str, Any]

@@ -1,0 +1,73 @@
+"""The ``local`` executor: worker processes on this machine, restarted when they die.
+
+One process per CUDA device when there are GPUs, else ``QSDIFF_CPU_WORKERS`` CPU processes;
+started with the ``spawn`` method (no inherited torch or database state).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from multiprocessing.process import BaseProcess
+
+from service.config import Settings
+from service.worker import worker_main
+
+__all__ = ["LocalExecutor"]
+
+logger = logging.getLogger(__name__)
+
+
+class LocalExecutor:
+    """Keeps ``count`` worker processes alive until :meth:`stop`."""
+
+    def __init__(self, settings: Settings, count: int) -> None:
+        self.settings = settings
+        self.count = count
+        self._context = multiprocessing.get_context("spawn")
+        self._processes: dict[int, BaseProcess] = {}
+        self._stop = threading.Event()
+        self._monitor = threading.Thread(target=self._watch, name="qsdiff-executor", daemon=True)
+        self.restarts = 0
+
+    def _spawn(self, slot: int) -> None:
+        process = self._context.Process(
+            target=worker_main,
+            args=(self.settings.model_dump_json(), f"local-{slot}"),
+            name=f"qsdiff-worker-{slot}",
+            daemon=True,
+        )
+        process.start()
+        self._processes[slot] = process
+        logger.info("worker %d started (pid %s)", slot, process.pid)
+
+    def start(self) -> None:
+        """Start the workers and the thread that restarts them."""
+        for slot in range(self.count):
+            self._spawn(slot)
+        self._monitor.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            for slot, process in list(self._processes.items()):
+                if not process.is_alive() and not self._stop.is_set():
+                    logger.warning("worker %d died (exit %s); restarting", slot, process.exitcode)
+                    self.restarts += 1
+                    self._spawn(slot)
+
+    def alive(self) -> int:
+        """How many workers are running now."""
+        return sum(p.is_alive() for p in self._processes.values())
+
+    def pids(self) -> list[int]:
+        """Process ids of the running workers."""
+        return [p.pid for p in self._processes.values() if p.is_alive() and p.pid is not None]
+
+    def stop(self) -> None:
+        """Stop the workers (their leased jobs return to the queue when the leases expire)."""
+        self._stop.set()
+        for process in self._processes.values():
+            process.terminate()
+        for process in self._processes.values():
+            process.join(timeout=10)

@@ -1,0 +1,30 @@
+"""``qsdiff serve``: the API and the local worker pool on one machine."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``qsdiff serve``."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--cpu-workers", type=int, help="worker processes (default: QSDIFF_CPU_WORKERS, 1)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    import uvicorn
+
+    from api.app import create_app
+    from service.config import get_settings
+
+    settings = get_settings()
+    if args.cpu_workers is not None:
+        settings = settings.model_copy(update={"cpu_workers": args.cpu_workers})
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0

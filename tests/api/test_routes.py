@@ -1,0 +1,159 @@
+"""Every route's happy path, and bad input answered with a 4xx that names the field."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from rdkit import Chem
+
+from tests.api.conftest import wait_for
+
+pytestmark = pytest.mark.usefixtures("server")
+
+
+def _sdf_records(text):
+    supplier = Chem.SDMolSupplier()
+    supplier.SetData(text, removeHs=False)
+    return list(supplier)
+
+
+def test_health_readiness_and_models(server):
+    with server.client() as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["database"] == "ok"
+        models = client.get("/v1/models").json()
+        assert {"conformer"} <= {m["task"] for m in models}
+        assert "quotient" in {m["treatment"] for m in models}
+
+
+def test_sync_conformers_return_sdf_that_rdkit_reads(server):
+    with server.client() as client:
+        answer = client.post(
+            "/v1/conformers", json={"smiles": ["CCO", "C[C@H](N)C=O"], "num_samples": 2, "seed": 3}
+        )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    records = _sdf_records(body["sdf"])
+    assert len(records) == 4 and all(r is not None for r in records)
+    assert [s["conformer_index"] for s in body["samples"]] == [0, 1, 0, 1]
+    assert body["seed"] == 3 and body["treatment"] == "quotient"
+    assert isinstance(body["elapsed_seconds"], float)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"smiles": ["C1CC"]}, ["smiles", 0], "could not parse"),
+        ({"smiles": ["CCO", "[Se]"]}, ["smiles", 1], "element Se"),
+        ({"smiles": ["C" * 70]}, ["smiles", 0], "the limit is 64"),
+        ({"smiles": ["CCO"], "num_samples": -1}, ["body", "num_samples"], "greater than"),
+        ({"smiles": ["CCO"], "num_samples": 10**6}, ["body", "num_samples"], "less than"),
+        ({"smiles": ["CCO"], "treatment": "edm"}, ["body", "treatment"], "quotient"),
+        ({"smiles": ["CCO"], "sampler": "rk4"}, ["body", "sampler"], "ode"),
+        ({"smiles": ["CCO"], "num_samples": 50}, ["num_samples"], "POST /v1/jobs"),
+        ({"smiles": [], "num_samples": 1}, ["body", "smiles"], "at least 1"),
+    ],
+)
+def test_bad_conformer_requests_name_the_field(server, payload, field, message):
+    with server.client() as client:
+        answer = client.post("/v1/conformers", json=payload)
+        assert answer.status_code == 422, answer.text
+        detail = answer.json()["detail"]
+        assert any(d["loc"] == field and message in d["msg"] for d in detail), detail
+        assert client.get("/healthz").status_code == 200  # still serving
+
+
+def test_malformed_json_and_wrong_content_type_are_422(server):
+    with server.client() as client:
+        broken = client.post(
+            "/v1/conformers", content=b'{"smiles": [', headers={"Content-Type": "application/json"}
+        )
+        assert broken.status_code == 422
+        assert "JSON decode error" in broken.text
+        text = client.post("/v1/conformers", content=b"CCO", headers={"Content-Type": "text/plain"})
+        assert text.status_code == 422
+
+
+def test_job_lifecycle_with_results_in_every_format(server):
+    with server.client() as client:
+        submitted = client.post(
+            "/v1/jobs",
+            json={
+                "task": "conformers",
+                "params": {"smiles": ["CCO", "c1ccncc1"], "num_samples": 3},
+            },
+        )
+        assert submitted.status_code == 202, submitted.text
+        job = submitted.json()
+        assert submitted.headers["Location"] == f"/v1/jobs/{job['id']}"
+        assert job["progress_total"] == 6
+        finished = wait_for(client, job["id"])
+        assert finished["status"] == "succeeded", finished
+        assert finished["progress_done"] == 6
+        sdf = client.get(f"/v1/jobs/{job['id']}/results", params={"format": "sdf"})
+        assert sdf.headers["content-type"].startswith("chemical/x-mdl-sdfile")
+        assert len(_sdf_records(sdf.text)) == 6
+        manifest = client.get(f"/v1/jobs/{job['id']}/results", params={"format": "json"}).json()
+        assert len(manifest["samples"]) == 6
+        archive = zipfile.ZipFile(
+            io.BytesIO(
+                client.get(f"/v1/jobs/{job['id']}/results", params={"format": "zip"}).content
+            )
+        )
+        assert sorted(archive.namelist()) == ["conformers.sdf", "manifest.json"]
+        events = client.get(f"/v1/jobs/{job['id']}/events").text
+        assert "event: end" in events and '"status": "succeeded"' in events
+        listed = client.get("/v1/jobs", params={"status": "succeeded"}).json()
+        assert job["id"] in {j["id"] for j in listed["jobs"]}
+
+
+def test_idempotency_key_returns_the_first_job(server):
+    body = {
+        "task": "conformers",
+        "params": {"smiles": ["CC"], "num_samples": 1},
+        "idempotency_key": "abc-1",
+    }
+    with server.client() as client:
+        first = client.post("/v1/jobs", json=body).json()
+        again = client.post("/v1/jobs", json=body).json()
+        assert again["id"] == first["id"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v1/jobs/" + "0" * 32, 404),
+        ("/v1/jobs/..%2F..%2Fetc%2Fpasswd", 404),
+        ("/v1/jobs/not-a-job-id", 422),
+        ("/v1/jobs/" + "0" * 32 + "/results", 404),
+    ],
+)
+def test_unknown_and_path_like_job_ids(server, path, status):
+    with server.client() as client:
+        assert client.get(path).status_code == status
+
+
+def test_bad_job_submissions_name_the_field(server):
+    with server.client() as client:
+        unknown_task = client.post("/v1/jobs", json={"task": "proteins", "params": {}})
+        assert unknown_task.status_code == 422
+        bad_params = client.post(
+            "/v1/jobs", json={"task": "conformers", "params": {"smiles": ["CCO"], "num_steps": 0}}
+        )
+        assert bad_params.status_code == 422
+        assert bad_params.json()["detail"][0]["loc"] == ["params", "num_steps"]
+
+
+def test_results_of_an_unfinished_job_are_409_and_cancel_works(server):
+    with server.client() as client:
+        slow = {"smiles": ["CCCCCCCCCC"] * 20, "num_samples": 20, "num_steps": 200}
+        job = client.post("/v1/jobs", json={"task": "conformers", "params": slow}).json()
+        early = client.get(f"/v1/jobs/{job['id']}/results")
+        assert early.status_code == 409
+        assert "results exist once it has succeeded" in early.json()["detail"]
+        assert client.delete(f"/v1/jobs/{job['id']}").status_code == 200
+        assert wait_for(client, job["id"], timeout=60)["status"] == "cancelled"
+        assert json.loads(client.get(f"/v1/jobs/{job['id']}").text)["status"] == "cancelled"
