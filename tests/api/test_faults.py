@@ -1,0 +1,60 @@
+"""Nothing is lost: a killed worker, a restarted server."""
+
+import time
+
+import psutil
+from rdkit import Chem
+
+from tests.api.conftest import start_server, stop_server, wait_for
+
+WORK = {"smiles": ["CCCCCCO", "c1ccccc1CCN", "CC(C)CC(=O)O"], "num_samples": 10, "num_steps": 100}
+
+
+def _wait_running(client, job_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.get(f"/v1/jobs/{job_id}").json()["status"] == "running":
+            return
+        time.sleep(0.1)
+    raise TimeoutError("job never started")
+
+
+def test_killed_worker_mid_job_completes_once(tmp_path):
+    server = start_server(tmp_path)
+    try:
+        with server.client() as client:
+            job = client.post("/v1/jobs", json={"task": "conformers", "params": WORK}).json()
+            _wait_running(client, job["id"])
+            workers = psutil.Process(server.process.pid).children(recursive=True)
+            victims = [p for p in workers if "spawn" in " ".join(p.cmdline())]
+            assert victims, [p.cmdline() for p in workers]
+            for victim in victims:
+                victim.kill()
+            done = wait_for(client, job["id"], timeout=180)
+            assert done["status"] == "succeeded", done
+            assert done["attempts"] == 2
+            sdf = client.get(f"/v1/jobs/{job['id']}/results").text
+        supplier = Chem.SDMolSupplier()
+        supplier.SetData(sdf, removeHs=False)
+        records = [(r.GetProp("name"), r.GetIntProp("conformer_index")) for r in supplier]
+        assert len(records) == len(set(records)) == 30  # every sample once, no duplicates
+    finally:
+        stop_server(server)
+
+
+def test_jobs_survive_a_server_restart(tmp_path):
+    server = start_server(tmp_path)
+    with server.client() as client:
+        ids = [
+            client.post("/v1/jobs", json={"task": "conformers", "params": WORK}).json()["id"]
+            for _ in range(3)
+        ]
+        _wait_running(client, ids[0])
+    stop_server(server)
+    server = start_server(tmp_path)
+    try:
+        with server.client() as client:
+            finished = [wait_for(client, job_id, timeout=240) for job_id in ids]
+        assert [j["status"] for j in finished] == ["succeeded"] * 3
+    finally:
+        stop_server(server)
