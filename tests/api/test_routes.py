@@ -37,9 +37,11 @@ def test_sync_conformers_return_sdf_that_rdkit_reads(server):
     assert answer.status_code == 200, answer.text
     body = answer.json()
     records = _sdf_records(body["sdf"])
-    assert len(records) == 4 and all(r is not None for r in records)
+    assert len(records) == 4
+    assert all(r is not None for r in records)
     assert [s["conformer_index"] for s in body["samples"]] == [0, 1, 0, 1]
-    assert body["seed"] == 3 and body["treatment"] == "quotient"
+    assert body["seed"] == 3
+    assert body["treatment"] == "quotient"
     assert isinstance(body["elapsed_seconds"], float)
 
 
@@ -105,7 +107,8 @@ def test_job_lifecycle_with_results_in_every_format(server):
         )
         assert sorted(archive.namelist()) == ["conformers.sdf", "manifest.json"]
         events = client.get(f"/v1/jobs/{job['id']}/events").text
-        assert "event: end" in events and '"status": "succeeded"' in events
+        assert "event: end" in events
+        assert '"status": "succeeded"' in events
         listed = client.get("/v1/jobs", params={"status": "succeeded"}).json()
         assert job["id"] in {j["id"] for j in listed["jobs"]}
 
