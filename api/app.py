@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.limits import install_body_limit
+from api.metrics import install_metrics
 from api.routes import conformers, health, jobs, models
 from service.config import Settings, get_settings
 from service.executor import LocalExecutor
@@ -47,4 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, models.router, conformers.router, jobs.router):
         app.include_router(router)
     install_error_handlers(app)
+    install_metrics(app)
+    install_body_limit(app, settings.max_body_bytes)
     return app

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     max_molecules_per_job: int = Field(default=10_000, ge=1)
     max_samples_per_molecule: int = Field(default=100, ge=1)
     max_sync_samples: int = Field(default=20, ge=1)
-    max_steps: int = Field(default=200, ge=1)
+    max_queued_jobs: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=8 << 20, ge=1024)
 
     @property
     def results_dir(self) -> Path:

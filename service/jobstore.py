@@ -240,6 +240,16 @@ class JobStore:
         found = {JobStatus(status): int(n) for status, n in rows}
         return {status: found.get(status, 0) for status in JobStatus}
 
+    def samples_completed(self) -> int:
+        """Samples of all succeeded jobs (a counter for ``/metrics``)."""
+        with self._session() as session:
+            total = session.scalar(
+                select(func.coalesce(func.sum(_JobRow.progress_total), 0)).where(
+                    _JobRow.status == JobStatus.SUCCEEDED.value
+                )
+            )
+        return int(total or 0)
+
     def cancel(self, job_id: str) -> Job:
         """Cancel: a queued job at once, a running one at its worker's next heartbeat.
 

@@ -43,6 +43,12 @@ def submit(
             [{"loc": ["params", *err["loc"]], "msg": err["msg"]} for err in e.errors()]
         ) from e
     total = task.check(params, registry)
+    if store.counts()[JobStatus.QUEUED] >= settings.max_queued_jobs:
+        raise HTTPException(
+            status_code=503,
+            detail=f"the queue is full ({settings.max_queued_jobs} jobs); retry later",
+            headers={"Retry-After": "30"},
+        )
     molecules = len(getattr(params, "smiles", []))
     if molecules > settings.max_molecules_per_job:
         limit = settings.max_molecules_per_job

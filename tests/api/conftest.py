@@ -31,9 +31,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(state_dir: Path, workers: int = 1) -> Server:
+def start_server(state_dir: Path, workers: int = 1, **settings: str) -> Server:
+    """``settings`` become ``QSDIFF_*`` environment variables of the server."""
     port = _free_port()
     env = {**os.environ, "QSDIFF_STATE_DIR": str(state_dir), "QSDIFF_LEASE_SECONDS": "5"}
+    env |= {f"QSDIFF_{key.upper()}": value for key, value in settings.items()}
     log = (state_dir / "server.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--port", str(port),

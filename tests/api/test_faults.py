@@ -58,3 +58,17 @@ def test_jobs_survive_a_server_restart(tmp_path):
         assert [j["status"] for j in finished] == ["succeeded"] * 3
     finally:
         stop_server(server)
+
+
+def test_a_full_queue_answers_503_with_retry_after(tmp_path):
+    server = start_server(tmp_path, workers=0, max_queued_jobs="2")
+    try:
+        with server.client() as client:
+            body = {"task": "conformers", "params": {"smiles": ["CCO"], "num_samples": 1}}
+            assert [client.post("/v1/jobs", json=body).status_code for _ in range(2)] == [202, 202]
+            full = client.post("/v1/jobs", json=body)
+            assert full.status_code == 503
+            assert full.headers["Retry-After"] == "30"
+            assert "queue is full" in full.json()["detail"]
+    finally:
+        stop_server(server)

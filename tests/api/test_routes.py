@@ -160,3 +160,18 @@ def test_results_of_an_unfinished_job_are_409_and_cancel_works(server):
         assert client.delete(f"/v1/jobs/{job['id']}").status_code == 200
         assert wait_for(client, job["id"], timeout=60)["status"] == "cancelled"
         assert json.loads(client.get(f"/v1/jobs/{job['id']}").text)["status"] == "cancelled"
+
+
+def test_metrics_and_body_limit(server):
+    with server.client() as client:
+        client.get("/healthz")
+        text = client.get("/metrics").text
+        assert 'qsdiff_jobs{status="succeeded"}' in text
+        assert "qsdiff_queue_depth" in text
+        assert "qsdiff_samples_completed_total" in text
+        assert 'qsdiff_request_seconds_count{method="GET",route="/healthz",status="200"}' in text
+        huge = client.post(
+            "/v1/conformers", content=b"x" * (9 << 20), headers={"Content-Type": "application/json"}
+        )
+        assert huge.status_code == 413
+        assert "the limit is" in huge.json()["detail"]
