@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api.deps import require_key
 from api.errors import install_error_handlers
 from api.limits import install_body_limit
 from api.metrics import install_metrics
@@ -46,8 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Quotient-space SE(3) diffusion for molecular structures.",
         lifespan=lifespan,
     )
-    for router in (health.router, models.router, conformers.router, jobs.router):
-        app.include_router(router)
+    app.include_router(health.router)
+    for router in (models.router, conformers.router, jobs.router):
+        app.include_router(router, dependencies=[Depends(require_key)])
     install_error_handlers(app)
     install_metrics(app)
     install_body_limit(app, settings.max_body_bytes)

@@ -1,16 +1,19 @@
-"""Dependencies of the routes: the app's settings, job store, model registry."""
+"""Dependencies of the routes: settings, job store, model registry, the caller's identity."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.config import Settings
 from service.jobstore import JobStore
 from service.registry import ModelRegistry
 
-__all__ = ["RegistryDep", "SettingsDep", "StoreDep"]
+__all__ = ["OwnerDep", "RegistryDep", "SettingsDep", "StoreDep", "require_key"]
 
 
 def _settings(request: Request) -> Settings:
@@ -28,3 +31,30 @@ def _registry(request: Request) -> ModelRegistry:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[JobStore, Depends(_store)]
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def require_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """The caller's owner id (a hash of its key), or None when the API is open.
+
+    With ``QSDIFF_API_KEYS`` set, a missing or unknown bearer key is a 401.
+    """
+    keys = request.app.state.settings.api_key_set
+    if not keys:
+        return None
+    given = credentials.credentials if credentials is not None else ""
+    if not any(hmac.compare_digest(given, key) for key in keys):
+        raise HTTPException(
+            status_code=401,
+            detail="a valid API key is required: send 'Authorization: Bearer KEY'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return hashlib.sha256(given.encode()).hexdigest()[:32]
+
+
+OwnerDep = Annotated[str | None, Depends(require_key)]

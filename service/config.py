@@ -29,8 +29,16 @@ class Settings(BaseSettings):
     max_molecules_per_job: int = Field(default=10_000, ge=1)
     max_samples_per_molecule: int = Field(default=100, ge=1)
     max_sync_samples: int = Field(default=20, ge=1)
+    api_keys: str = Field(
+        default="", description="comma-separated bearer keys; empty: no authentication"
+    )
     max_queued_jobs: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=8 << 20, ge=1024)
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        """The accepted API keys (empty: the API is open)."""
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
     @property
     def results_dir(self) -> Path:

@@ -81,6 +81,7 @@ class _JobRow(_Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    owner: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result_path: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -179,8 +180,15 @@ class JobStore:
         *,
         idempotency_key: str | None = None,
         max_attempts: int = 3,
+        owner: str | None = None,
     ) -> tuple[Job, bool]:
-        """Queue a job; returns it and whether it is new (False: the key's earlier job)."""
+        """Queue a job; returns it and whether it is new (False: the key's earlier job).
+
+        ``owner`` (an API key's id) scopes the job: only that owner sees it. Idempotency keys
+        are scoped by owner too.
+        """
+        if idempotency_key is not None and owner is not None:
+            idempotency_key = f"{owner}:{idempotency_key}"
         now = _now()
         row = _JobRow(
             id=secrets.token_hex(16),
@@ -193,6 +201,7 @@ class JobStore:
             max_attempts=max_attempts,
             idempotency_key=idempotency_key,
             cancel_requested=False,
+            owner=owner,
             created_at=now,
             updated_at=now,
         )
@@ -209,20 +218,30 @@ class JobStore:
                 ).one()
                 return Job._from_row(found), False
 
-    def get(self, job_id: str) -> Job:
-        """The job, or :class:`JobNotFound`."""
+    @staticmethod
+    def _visible(row: _JobRow | None, job_id: str, owner: str | None) -> _JobRow:
+        if row is None or (owner is not None and row.owner != owner):
+            raise JobNotFound(f"no job with id {job_id!r}")
+        return row
+
+    def get(self, job_id: str, owner: str | None = None) -> Job:
+        """The job, or :class:`JobNotFound` (also when it belongs to another owner)."""
         with self._session() as session:
-            row = session.get(_JobRow, job_id)
-            if row is None:
-                raise JobNotFound(f"no job with id {job_id!r}")
-            return Job._from_row(row)
+            return Job._from_row(self._visible(session.get(_JobRow, job_id), job_id, owner))
 
     def list(
-        self, status: JobStatus | None = None, limit: int = 50, offset: int = 0
+        self,
+        status: JobStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        owner: str | None = None,
     ) -> tuple[list[Job], int]:
-        """Newest first, optionally of one status; returns the page and the total count."""
+        """Newest first, optionally of one status and one owner; the page and the total."""
         query = select(_JobRow)
         count = select(func.count()).select_from(_JobRow)
+        if owner is not None:
+            query = query.where(_JobRow.owner == owner)
+            count = count.where(_JobRow.owner == owner)
         if status is not None:
             query = query.where(_JobRow.status == status.value)
             count = count.where(_JobRow.status == status.value)
@@ -250,16 +269,14 @@ class JobStore:
             )
         return int(total or 0)
 
-    def cancel(self, job_id: str) -> Job:
+    def cancel(self, job_id: str, owner: str | None = None) -> Job:
         """Cancel: a queued job at once, a running one at its worker's next heartbeat.
 
         Cancelling a finished job changes nothing and returns it as it is.
         """
         now = _now()
         with self._session() as session:
-            row = session.get(_JobRow, job_id, with_for_update=True)
-            if row is None:
-                raise JobNotFound(f"no job with id {job_id!r}")
+            row = self._visible(session.get(_JobRow, job_id, with_for_update=True), job_id, owner)
             if row.status == JobStatus.QUEUED.value:
                 row.status = JobStatus.CANCELLED.value
                 row.finished_at = now

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Resp
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import ValidationError
 
-from api.deps import RegistryDep, SettingsDep, StoreDep
+from api.deps import OwnerDep, RegistryDep, SettingsDep, StoreDep
 from api.schemas import JobCreate, JobList, JobPublic
 from service.jobstore import FINISHED, JobStatus
 from service.tasks import TASKS, InvalidTaskInput
@@ -32,6 +32,7 @@ def submit(
     store: StoreDep,
     registry: RegistryDep,
     settings: SettingsDep,
+    owner: OwnerDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> JobPublic:
     """Queue a job; ``Location`` names it. A repeated idempotency key returns the first job."""
@@ -60,6 +61,7 @@ def submit(
         params.model_dump(),
         total,
         idempotency_key=body.idempotency_key or idempotency_key,
+        owner=owner,
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobPublic.of(job)
@@ -68,25 +70,26 @@ def submit(
 @router.get("", response_model=JobList)
 def list_jobs(
     store: StoreDep,
+    owner: OwnerDep,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JobList:
     """Jobs, newest first, optionally of one status."""
-    jobs, total = store.list(status, limit, offset)
+    jobs, total = store.list(status, limit, offset, owner=owner)
     return JobList(jobs=[JobPublic.of(j) for j in jobs], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{job_id}", response_model=JobPublic)
-def get_job(job_id: JobId, store: StoreDep) -> JobPublic:
+def get_job(job_id: JobId, store: StoreDep, owner: OwnerDep) -> JobPublic:
     """Status, progress, timestamps and error of one job."""
-    return JobPublic.of(store.get(job_id))
+    return JobPublic.of(store.get(job_id, owner))
 
 
 @router.delete("/{job_id}", response_model=JobPublic)
-def cancel_job(job_id: JobId, store: StoreDep) -> JobPublic:
+def cancel_job(job_id: JobId, store: StoreDep, owner: OwnerDep) -> JobPublic:
     """Cancel: at once when queued, within a few sampler steps when running."""
-    return JobPublic.of(store.cancel(job_id))
+    return JobPublic.of(store.cancel(job_id, owner))
 
 
 @router.get("/{job_id}/results")
@@ -94,10 +97,11 @@ def results(
     job_id: JobId,
     store: StoreDep,
     settings: SettingsDep,
+    owner: OwnerDep,
     format: Literal["sdf", "json", "zip"] = "sdf",
 ) -> Response:
     """The result files of a succeeded job, streamed (``zip`` holds all of them)."""
-    job = store.get(job_id)
+    job = store.get(job_id, owner)
     if job.status != JobStatus.SUCCEEDED:
         raise HTTPException(
             status_code=409,
@@ -123,9 +127,11 @@ def results(
 
 
 @router.get("/{job_id}/events")
-async def events(job_id: JobId, request: Request, store: StoreDep) -> StreamingResponse:
+async def events(
+    job_id: JobId, request: Request, store: StoreDep, owner: OwnerDep
+) -> StreamingResponse:
     """Server-sent events: ``progress`` whenever it changes, then ``end`` when finished."""
-    store.get(job_id)  # 404 before the stream starts
+    store.get(job_id, owner)  # 404 before the stream starts
 
     async def stream() -> AsyncIterator[str]:
         last = None

@@ -72,3 +72,25 @@ def test_a_full_queue_answers_503_with_retry_after(tmp_path):
             assert "queue is full" in full.json()["detail"]
     finally:
         stop_server(server)
+
+
+def test_api_keys_guard_every_route_but_health_and_scope_jobs(tmp_path):
+    server = start_server(tmp_path, workers=0, api_keys="key-a,key-b")
+    try:
+        with server.client() as client:
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/v1/models").status_code == 401
+            wrong = client.get("/v1/jobs", headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401
+            assert "API key is required" in wrong.json()["detail"]
+            a = {"Authorization": "Bearer key-a"}
+            b = {"Authorization": "Bearer key-b"}
+            body = {"task": "conformers", "params": {"smiles": ["CCO"], "num_samples": 1}}
+            job = client.post("/v1/jobs", json=body, headers=a).json()
+            assert client.get(f"/v1/jobs/{job['id']}", headers=a).status_code == 200
+            assert client.get(f"/v1/jobs/{job['id']}", headers=b).status_code == 404
+            assert client.delete(f"/v1/jobs/{job['id']}", headers=b).status_code == 404
+            assert client.get("/v1/jobs", headers=b).json()["total"] == 0
+            assert client.get("/v1/jobs", headers=a).json()["total"] == 1
+    finally:
+        stop_server(server)
