@@ -14,12 +14,15 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+from rdkit import Chem
 from tqdm import tqdm
 
-from chem.molecules import read_inputs, write_sdf
+from chem.molecules import InputMolecule, read_inputs, write_sdf
 from models.objectives import TREATMENTS
 from models.tasks.conformer import SamplingConfig
 from service.checkpoints import load_conformer_model
+from service.client import ServerError, run_conformer_jobs
 from service.config import Settings
 from service.conformers import ConformerJob, generate_conformers, sample_count
 
@@ -40,6 +43,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument("--server", help="submit jobs to this qsdiff server instead (URL)")
+    parser.add_argument("--api-key", help="bearer key for --server")
+
+
+def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) -> int:
+    """Send the usable molecules (as isomeric SMILES) to ``args.server`` as jobs."""
+    usable = [Chem.MolToSmiles(Chem.RemoveHs(m.mol)) for m in molecules if m.error is None]
+    params = {
+        "num_samples": args.num_conformers,
+        "seed": args.seed,
+        "treatment": args.treatment,
+        "sampler": args.sampler,
+        "num_steps": args.steps,
+    }
+    return run_conformer_jobs(
+        args.server, usable, params, args.output, progress, api_key=args.api_key
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -52,10 +72,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         molecules = read_inputs(args.input)
-        model = load_conformer_model(
-            args.checkpoint or settings.checkpoint_dir / f"conformer-{args.treatment}.pt",
-            args.device,
-        )
+        model = None
+        if args.server is None:
+            model = load_conformer_model(
+                args.checkpoint or settings.checkpoint_dir / f"conformer-{args.treatment}.pt",
+                args.device,
+            )
     except (FileNotFoundError, ValueError) as e:
         sys.stderr.write(f"error: {e}\n")
         return 2
@@ -64,10 +86,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.write(f"skipped {m.name} ({m.smiles}): {m.error}\n")
     job = ConformerJob(args.num_conformers, SamplingConfig(args.sampler, args.steps), args.seed)
     started = time.perf_counter()
-    with tqdm(
-        total=sample_count(molecules, job), unit="conf", disable=None, file=sys.stderr
-    ) as bar:
-        written = write_sdf(generate_conformers(model, molecules, job, bar.update), args.output)
+    total = sample_count(molecules, job)
+    with tqdm(total=total, unit="conf", disable=None, file=sys.stderr) as bar:
+        if model is not None:
+            written = write_sdf(generate_conformers(model, molecules, job, bar.update), args.output)
+        else:
+            try:
+                written = _remote(args, molecules, bar.update)
+            except (ServerError, httpx.HTTPError) as e:
+                sys.stderr.write(f"error: {e}\n")
+                return 2
     elapsed = time.perf_counter() - started
     summary = {
         "output": str(args.output),
