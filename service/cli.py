@@ -20,6 +20,7 @@ __all__ = ["main"]
 BENCHMARKS: dict[str, str] = {
     "toy": "the analytic check of every (objective optimum, sampler) pair",
     "conformers": "shipped conformer checkpoints against RDKit ETKDGv3 (+MMFF)",
+    "load": "a bounded load test of a real server on loopback",
 }
 
 
@@ -29,6 +30,8 @@ def _run_benchmark(name: str, argv: list[str]) -> int:
         from bench.toy import main as runner
     elif name == "conformers":
         from bench.conformers import main as runner
+    elif name == "load":
+        from bench.load import main as runner
     else:  # argparse's choices keep this unreachable
         raise ValueError(f"unknown benchmark {name!r}; choose one of {sorted(BENCHMARKS)}")
     return runner(argv)
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     tune_allocator()
     if args.command == "bench":
         return _run_benchmark(args.name, args.options)
