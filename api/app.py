@@ -13,7 +13,7 @@ from api.limits import install_body_limit
 from api.metrics import install_metrics
 from api.routes import conformers, health, jobs, models
 from service.config import Settings, get_settings
-from service.executor import LocalExecutor
+from service.executor import LocalExecutor, local_worker_count
 from service.jobstore import JobStore
 from service.registry import ModelRegistry
 
@@ -31,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.store = JobStore(settings.job_database_url)
         app.state.registry = ModelRegistry(settings.checkpoint_dir)
-        executor = LocalExecutor(settings, settings.cpu_workers) if settings.cpu_workers else None
+        count, device = local_worker_count(settings)
+        executor = LocalExecutor(settings, count, device) if count else None
         app.state.executor = executor
         if executor is not None:
             executor.start()

@@ -14,17 +14,30 @@ from multiprocessing.process import BaseProcess
 from service.config import Settings
 from service.worker import worker_main
 
-__all__ = ["LocalExecutor"]
+__all__ = ["LocalExecutor", "local_worker_count"]
 
 logger = logging.getLogger(__name__)
 
 
-class LocalExecutor:
-    """Keeps ``count`` worker processes alive until :meth:`stop`."""
+def local_worker_count(settings: Settings) -> tuple[int, str]:
+    """``(count, device)``: one worker per CUDA device if any, else ``settings.cpu_workers``."""
+    import torch
 
-    def __init__(self, settings: Settings, count: int) -> None:
+    if torch.cuda.is_available():
+        return torch.cuda.device_count(), "cuda"
+    return settings.cpu_workers, "cpu"
+
+
+class LocalExecutor:
+    """Keeps ``count`` worker processes alive until :meth:`stop`.
+
+    With ``device="cuda"``, worker ``i`` sees only GPU ``i`` (``CUDA_VISIBLE_DEVICES``).
+    """
+
+    def __init__(self, settings: Settings, count: int, device: str = "cpu") -> None:
         self.settings = settings
         self.count = count
+        self.device = device
         self._context = multiprocessing.get_context("spawn")
         self._processes: dict[int, BaseProcess] = {}
         self._stop = threading.Event()
@@ -32,9 +45,10 @@ class LocalExecutor:
         self.restarts = 0
 
     def _spawn(self, slot: int) -> None:
+        gpu = str(slot) if self.device == "cuda" else None
         process = self._context.Process(
             target=worker_main,
-            args=(self.settings.model_dump_json(), f"local-{slot}"),
+            args=(self.settings.model_dump_json(), f"local-{slot}", gpu),
             name=f"qsdiff-worker-{slot}",
             daemon=True,
         )

@@ -61,11 +61,11 @@ class _Heartbeat:
 class Worker:
     """Runs jobs from ``store`` one at a time."""
 
-    def __init__(self, settings: Settings, name: str | None = None) -> None:
+    def __init__(self, settings: Settings, name: str | None = None, device: str = "cpu") -> None:
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.store = JobStore(settings.job_database_url)
-        self.registry = ModelRegistry(settings.checkpoint_dir)
+        self.registry = ModelRegistry(settings.checkpoint_dir, device)
         settings.results_dir.mkdir(parents=True, exist_ok=True)
 
     def run_once(self) -> bool:
@@ -110,17 +110,24 @@ class Worker:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def worker_main(settings_json: str, name: str) -> None:
-    """Entry point of a worker process (spawned by the local executor)."""
+def worker_main(settings_json: str, name: str, gpu: str | None = None) -> None:
+    """Entry point of a worker process (spawned by the local executor).
+
+    ``gpu``: the one CUDA device this worker uses; None runs on the CPU with one thread.
+    """
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpu  # before torch initialises CUDA
     tune_allocator()
     import torch
 
-    torch.set_num_threads(1)
+    if gpu is None:
+        torch.set_num_threads(1)
     settings = Settings.model_validate_json(settings_json)
-    Worker(settings, name).run_forever(threading.Event())
+    device = "cpu" if gpu is None else "cuda"
+    Worker(settings, name, device).run_forever(threading.Event())
 
 
 def results_path(settings: Settings, job: Job, filename: str) -> Path:
