@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import torch
 from torch_geometric.data import Batch, Data
 
 from chem.molecules import ConformerRecord, InputMolecule
@@ -16,7 +17,7 @@ from chem.stereo import match_reflection, stereo_labels
 from models.tasks.conformer import SamplingConfig, sample_conformers
 from service.checkpoints import LoadedModel
 
-__all__ = ["ConformerJob", "generate_conformers", "sample_count"]
+__all__ = ["ConformerJob", "generate_conformers", "prior_draw", "sample_count"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,18 @@ def _packs(
         yield pack
 
 
+def prior_draw(num_atoms: int, seed: int, molecule: int, conformer: int) -> torch.Tensor:
+    """The centred Gaussian ``[n, 3]`` a conformer starts from.
+
+    A function of ``(seed, molecule, conformer)`` only, so ODE samples do not depend on how
+    conformers are packed into batches (SDE samples still draw per-step noise per pack).
+    """
+    mixed = (seed * 0x9E3779B1 + molecule * 0x85EBCA77 + conformer * 0xC2B2AE3D) % 2**63
+    generator = torch.Generator().manual_seed(mixed)
+    x = torch.randn(num_atoms, 3, generator=generator)
+    return x - x.mean(0)
+
+
 def generate_conformers(
     model: LoadedModel,
     molecules: list[InputMolecule],
@@ -62,6 +75,7 @@ def generate_conformers(
     usable = [m for m in molecules if m.error is None]
     device = next(model.net.parameters()).device
     for pack_index, pack in enumerate(_packs(usable, job)):
+        x0 = torch.cat([prior_draw(m.graph.num_atoms, job.seed, m.index, k) for m, k in pack])
         batch = Batch.from_data_list(
             [
                 Data(atoms=m.graph.atoms, pairs=m.graph.pairs, num_nodes=m.graph.num_atoms)
@@ -75,6 +89,7 @@ def generate_conformers(
             job.sampling,
             seed=job.seed + pack_index,
             cancelled=cancelled,
+            x0=x0.to(device),
         )
         per_graph = coords.detach().cpu().double().split(batch.ptr.diff().tolist())
         for (molecule, k), x in zip(pack, per_graph, strict=True):

@@ -74,17 +74,20 @@ class Sampler(ABC):
         seed: int | None = None,
         progress: ProgressCallback | None = None,
         cancelled: CancelCheck | None = None,
+        x0: Tensor | None = None,
     ) -> Tensor:
         """Samples ``[N, D]`` shaped (and typed, and placed) like ``template: [N, D]``.
 
-        The same ``seed`` gives the same samples on the same device.
+        The same ``seed`` gives the same samples on the same device. ``x0`` (translation-free,
+        like ``template``) replaces the prior draw, so that a caller can fix each sample's
+        starting point independently of how samples are batched.
         """
         generator = torch.Generator(device=template.device)
         if seed is None:
             generator.seed()
         else:
             generator.manual_seed(seed)
-        x = space.noise(template, generator)
+        x = space.noise(template, generator) if x0 is None else x0
         times = self.time_grid(template.dtype)
         for i in range(self.num_steps):
             if cancelled is not None and cancelled():

@@ -61,8 +61,12 @@ def sample_conformers(
     seed: int | None = None,
     progress: ProgressCallback | None = None,
     cancelled: CancelCheck | None = None,
+    x0: Tensor | None = None,
 ) -> Tensor:
-    """Coordinates ``[N, 3]`` (Å, centred) for every molecule of ``graph`` (a PyG ``Batch``)."""
+    """Coordinates ``[N, 3]`` (Å, centred) for every molecule of ``graph`` (a PyG ``Batch``).
+
+    ``x0: [N, 3]``: the prior draw to start from (default: drawn from ``seed``).
+    """
     interpolant = Interpolant() if interpolant is None else interpolant
     net.eval()
     space = PointClouds(graph.batch, graph.num_graphs)
@@ -75,4 +79,5 @@ def sample_conformers(
         seed=seed,
         progress=progress,
         cancelled=cancelled,
+        x0=x0,
     )
