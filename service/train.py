@@ -75,7 +75,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train until ``args.steps``; resume when the checkpoint exists."""
     torch.manual_seed(args.seed)
     path = args.checkpoint or settings.checkpoint_dir / f"conformer-{args.treatment}.pt"
-    state = torch.load(path, weights_only=False) if path.is_file() else None
+    state = (
+        torch.load(path, map_location=args.device, weights_only=False) if path.is_file() else None
+    )
     if state is not None:
         net_config = conformer_net_config(state["net_config"])
         train_config = TrainConfig(**state["train_config"])
