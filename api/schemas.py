@@ -30,6 +30,8 @@ class JobCreate(BaseModel):
 class JobPublic(BaseModel):
     """A job as clients see it."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     task: str
     status: JobStatus
@@ -45,19 +47,7 @@ class JobPublic(BaseModel):
     @classmethod
     def of(cls, job: Job) -> JobPublic:
         """From the store's snapshot."""
-        return cls(
-            id=job.id,
-            task=job.task,
-            status=job.status,
-            progress_done=job.progress_done,
-            progress_total=job.progress_total,
-            attempts=job.attempts,
-            error=job.error,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-            params=job.params,
-        )
+        return cls.model_validate(job)
 
 
 class JobList(BaseModel):

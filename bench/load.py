@@ -12,9 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,38 +21,12 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from bench.server import start_server, stop_server
+
 __all__ = ["main"]
 
 SMILES = ["CCO", "CC(=O)N", "c1ccncc1", "CC(C)O", "OCC#N", "C1CCOC1"]
 REFUSALS = {429, 503}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(state: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "QSDIFF_STATE_DIR": str(state)}
-    log = (state / "server.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port),
-         "--cpu-workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"server did not become ready; see {state / 'server.log'}")
 
 
 async def _client(http: httpx.AsyncClient, stop: float, i: int, out: dict) -> None:
@@ -123,13 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="(the report is always JSON)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qsdiff-load-") as folder:
-        process, url = _start(Path(folder), args.workers)
+        server = start_server(Path(folder), args.workers, wait_for="/readyz")
         try:
-            result = asyncio.run(_load(url, args.clients, args.seconds, args.job_every))
-            jobs = _wait_jobs(url, result["jobs"], timeout=600)
+            result = asyncio.run(_load(server.url, args.clients, args.seconds, args.job_every))
+            jobs = _wait_jobs(server.url, result["jobs"], timeout=600)
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_server(server)
     latency = np.array(result["latency"]) if result["latency"] else np.array([np.nan])
     statuses = {str(k): v for k, v in result["status"].items()}
     errors = sum(

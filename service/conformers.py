@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch_geometric.data import Batch, Data
 
@@ -28,6 +29,7 @@ class ConformerJob:
     sampling: SamplingConfig
     seed: int = 0
     max_atoms: int = 4000
+    stereo_retries: int = 3
 
 
 def _packs(
@@ -48,6 +50,9 @@ def _packs(
         yield pack
 
 
+RETRY_OFFSET = 1_000_003  # conformer index shift of a stereo retry's prior draw
+
+
 def prior_draw(num_atoms: int, seed: int, molecule: int, conformer: int) -> torch.Tensor:
     """The centred Gaussian ``[n, 3]`` a conformer starts from.
 
@@ -60,6 +65,41 @@ def prior_draw(num_atoms: int, seed: int, molecule: int, conformer: int) -> torc
     return x - x.mean(0)
 
 
+def _sample_pack(
+    model: LoadedModel,
+    pack: list[tuple[InputMolecule, int]],
+    job: ConformerJob,
+    seed: int,
+    attempt: int,
+    cancelled: Callable[[], bool] | None,
+) -> list[tuple[np.ndarray, int]]:
+    """Mirror-fixed coordinates and matched stereo-label counts for every ``(molecule, k)``."""
+    device = next(model.net.parameters()).device
+    x0 = torch.cat(
+        [
+            prior_draw(m.graph.num_atoms, job.seed, m.index, k + attempt * RETRY_OFFSET)
+            for m, k in pack
+        ]
+    )
+    batch = Batch.from_data_list(
+        [
+            Data(atoms=m.graph.atoms, pairs=m.graph.pairs, num_nodes=m.graph.num_atoms)
+            for m, _ in pack
+        ]
+    ).to(device)
+    coords = sample_conformers(
+        model.net,
+        batch,
+        model.treatment,
+        job.sampling,
+        seed=seed,
+        cancelled=cancelled,
+        x0=x0.to(device),
+    )
+    per_graph = coords.detach().cpu().double().split(batch.ptr.diff().tolist())
+    return [match_reflection(m.mol, x.numpy()) for (m, _), x in zip(pack, per_graph, strict=True)]
+
+
 def generate_conformers(
     model: LoadedModel,
     molecules: list[InputMolecule],
@@ -69,34 +109,29 @@ def generate_conformers(
 ) -> Iterator[ConformerRecord]:
     """Conformers of every usable molecule (those with ``error`` set are skipped), in order.
 
+    A conformer whose stereo still disagrees with the input after the mirror fix is sampled
+    again from a new prior draw, up to ``job.stereo_retries`` times (the last try is kept).
     ``progress(n)`` is called with the number of conformers finished after each pack;
     ``cancelled()`` is asked between sampler steps (see :class:`models.samplers.Sampler`).
     """
     usable = [m for m in molecules if m.error is None]
-    device = next(model.net.parameters()).device
     for pack_index, pack in enumerate(_packs(usable, job)):
-        x0 = torch.cat([prior_draw(m.graph.num_atoms, job.seed, m.index, k) for m, k in pack])
-        batch = Batch.from_data_list(
-            [
-                Data(atoms=m.graph.atoms, pairs=m.graph.pairs, num_nodes=m.graph.num_atoms)
-                for m, _ in pack
-            ]
-        ).to(device)
-        coords = sample_conformers(
-            model.net,
-            batch,
-            model.treatment,
-            job.sampling,
-            seed=job.seed + pack_index,
-            cancelled=cancelled,
-            x0=x0.to(device),
-        )
-        per_graph = coords.detach().cpu().double().split(batch.ptr.diff().tolist())
-        for (molecule, k), x in zip(pack, per_graph, strict=True):
-            fixed, matched = match_reflection(molecule.mol, x.numpy())
+        seed = job.seed + pack_index
+        results = _sample_pack(model, pack, job, seed, 0, cancelled)
+        for attempt in range(1, job.stereo_retries + 1):
+            wrong = [
+                i for i, ((m, _), (_, matched)) in enumerate(zip(pack, results, strict=True))
+                if matched < len(stereo_labels(m.mol))
+            ]  # fmt: skip
+            if not wrong:
+                break
+            again = _sample_pack(model, [pack[i] for i in wrong], job, seed, attempt, cancelled)
+            for i, result in zip(wrong, again, strict=True):
+                results[i] = result
+        for (molecule, k), (coords, matched) in zip(pack, results, strict=True):
             yield ConformerRecord(
                 molecule.mol,
-                fixed,
+                coords,
                 {
                     "name": molecule.name,
                     "source_smiles": molecule.smiles,

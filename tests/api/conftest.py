@@ -2,68 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-
-@dataclass
-class Server:
-    url: str
-    state_dir: Path
-    process: subprocess.Popen
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=120)
+from bench.server import RunningServer, stop_server
+from bench.server import start_server as _start
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_server(state_dir, workers: int = 1, **settings: str) -> RunningServer:
+    """A server with short leases, so that lost workers are noticed within seconds."""
+    return _start(state_dir, workers, lease_seconds="5", **settings)
 
 
-def start_server(state_dir: Path, workers: int = 1, **settings: str) -> Server:
-    """``settings`` become ``QSDIFF_*`` environment variables of the server."""
-    port = _free_port()
-    env = {**os.environ, "QSDIFF_STATE_DIR": str(state_dir), "QSDIFF_LEASE_SECONDS": "5"}
-    env |= {f"QSDIFF_{key.upper()}": value for key, value in settings.items()}
-    log = (state_dir / "server.log").open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port),
-         "--cpu-workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return Server(url, state_dir, process)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"server did not start; see {state_dir / 'server.log'}")
-
-
-def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+__all__ = ["start_server", "stop_server", "wait_for"]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
+def server(tmp_path_factory) -> Iterator[RunningServer]:
     running = start_server(tmp_path_factory.mktemp("qsdiff-state"))
     yield running
     stop_server(running)
