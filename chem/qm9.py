@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from chem.featurize import FeaturizationError, featurize
 
-__all__ = ["SPLITS", "ConformerSet", "load_conformer_set", "perceive_molecule"]
+__all__ = ["SPLITS", "ConformerSet", "PerceptionError", "load_conformer_set", "perceive_molecule"]
 
 logger = logging.getLogger(__name__)
 

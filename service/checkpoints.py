@@ -12,7 +12,13 @@ import torch
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
 
-__all__ = ["LoadedModel", "load_conformer_model", "save_atomically", "update_model_card"]
+__all__ = [
+    "LoadedModel",
+    "conformer_net_config",
+    "load_conformer_model",
+    "save_atomically",
+    "update_model_card",
+]
 
 
 def save_atomically(state: dict, path: Path) -> None:
