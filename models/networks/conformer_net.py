@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from models import geometry
 from models.networks.egnn_layer import EquivariantLayer
 
-__all__ = ["ConformerNet", "ConformerNetConfig", "dense_pairs"]
+__all__ = ["ConformerNet", "ConformerNetConfig", "GraphEncoding", "dense_pairs"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,18 @@ def dense_pairs(ptr: Tensor) -> tuple[Tensor, Tensor]:
     return torch.stack([(base + dst)[keep], (base + src)[keep]]), keep
 
 
+@dataclass(frozen=True)
+class GraphEncoding:
+    """Graph-only inputs of the layers.
+
+    ``atoms: [N, F]`` (atom embeddings), ``edge_index: [2, E]``, ``edge_attr: [E, F]``.
+    """
+
+    atoms: Tensor
+    edge_index: Tensor
+    edge_attr: Tensor
+
+
 def time_embedding(t: Tensor, dim: int) -> Tensor:
     """Sinusoidal embedding ``[B] -> [B, dim]`` of times in [0, 1]."""
     freqs = torch.exp(torch.linspace(0, math.log(1000.0), dim // 2, device=t.device))
@@ -85,18 +97,30 @@ class ConformerNet(nn.Module):
             EquivariantLayer(hidden, edge_dim=hidden) for _ in range(config.layers)
         )
 
-    def forward(self, x_t: Tensor, t: Tensor, graph) -> Tensor:
-        """``x_t: [N, 3]``, ``t: [B]`` or scalar -> ``D: [N, 3]`` (centred)."""
+    def encode(self, graph) -> GraphEncoding:
+        """The parts that depend on the graph only; a sampler computes them once, not per step."""
+        atoms = graph.atoms.long()
+        edge_index, keep = dense_pairs(graph.ptr)
+        pairs = graph.pairs.long()[keep]
+        return GraphEncoding(
+            atoms=sum(emb(atoms[:, k]) for k, emb in enumerate(self.atom_embeddings)),
+            edge_index=edge_index,
+            edge_attr=sum(emb(pairs[:, k]) for k, emb in enumerate(self.pair_embeddings)),
+        )
+
+    def forward(
+        self, x_t: Tensor, t: Tensor, graph, encoding: GraphEncoding | None = None
+    ) -> Tensor:
+        """``x_t: [N, 3]``, ``t: [B]`` or scalar -> ``D: [N, 3]`` (centred).
+
+        ``encoding``: :meth:`encode`'s output for ``graph``, when the caller has it.
+        """
+        encoding = self.encode(graph) if encoding is None else encoding
         num_graphs = graph.ptr.numel() - 1
         t = t.to(device=x_t.device, dtype=x_t.dtype)
         t = t.expand(num_graphs) if t.dim() == 0 else t
-        atoms = graph.atoms.long()
-        h = sum(emb(atoms[:, k]) for k, emb in enumerate(self.atom_embeddings))
-        h = h + self.time_mlp(time_embedding(t, self.config.time_dim))[graph.batch]
-        edge_index, keep = dense_pairs(graph.ptr)
-        pairs = graph.pairs.long()[keep]
-        edge_attr = sum(emb(pairs[:, k]) for k, emb in enumerate(self.pair_embeddings))
+        h = encoding.atoms + self.time_mlp(time_embedding(t, self.config.time_dim))[graph.batch]
         pos = x_t
         for layer in self.layers:
-            h, pos = layer(h, pos, edge_index, edge_attr)
+            h, pos = layer(h, pos, encoding.edge_index, encoding.edge_attr)
         return geometry.center(pos, graph.batch, num_graphs)

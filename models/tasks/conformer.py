@@ -72,8 +72,9 @@ def sample_conformers(
     space = PointClouds(graph.batch, graph.num_graphs)
     template = torch.zeros(graph.num_nodes, 3, device=graph.batch.device)
     sampler = make_sampler(treatment, config, interpolant)
+    encoding = net.encode(graph)
     return sampler.sample(
-        lambda x, t: net(x, t, graph),
+        lambda x, t: net(x, t, graph, encoding),
         space,
         template,
         seed=seed,
