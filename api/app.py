@@ -11,9 +11,10 @@ from api.deps import require_key
 from api.errors import install_error_handlers
 from api.limits import install_body_limit
 from api.metrics import install_metrics
-from api.routes import conformers, health, jobs, models
+from api.routes import conformers, health, jobs, models, molecules
 from service.config import Settings, get_settings
 from service.executor import LocalExecutor, local_worker_count
+from service.inline import InlineBatcher
 from service.jobstore import JobStore
 from service.registry import ModelRegistry
 
@@ -31,6 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.store = JobStore(settings.job_database_url)
         app.state.registry = ModelRegistry(settings.checkpoint_dir)
+        app.state.batcher = InlineBatcher(
+            app.state.registry, settings.max_sync_pending, settings.worker_batch_samples
+        )
+        app.state.batcher.start()
         count, device = local_worker_count(settings)
         executor = LocalExecutor(settings, count, device) if count else None
         app.state.executor = executor
@@ -39,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.batcher.stop()
             if executor is not None:
                 executor.stop()
 
@@ -49,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(health.router)
-    for router in (models.router, conformers.router, jobs.router):
+    for router in (models.router, conformers.router, molecules.router, jobs.router):
         app.include_router(router, dependencies=[Depends(require_key)])
     install_error_handlers(app)
     install_metrics(app)

@@ -10,10 +10,11 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.config import Settings
+from service.inline import InlineBatcher
 from service.jobstore import JobStore
 from service.registry import ModelRegistry
 
-__all__ = ["OwnerDep", "RegistryDep", "SettingsDep", "StoreDep", "require_key"]
+__all__ = ["BatcherDep", "OwnerDep", "RegistryDep", "SettingsDep", "StoreDep", "require_key"]
 
 
 def _settings(request: Request) -> Settings:
@@ -28,9 +29,14 @@ def _registry(request: Request) -> ModelRegistry:
     return request.app.state.registry
 
 
+def _batcher(request: Request) -> InlineBatcher:
+    return request.app.state.batcher
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[JobStore, Depends(_store)]
 RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
+BatcherDep = Annotated[InlineBatcher, Depends(_batcher)]
 
 
 _bearer = HTTPBearer(auto_error=False)

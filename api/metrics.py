@@ -1,4 +1,4 @@
-"""Prometheus metrics: request latency, jobs by state, queue depth, samples completed.
+"""Prometheus metrics: request latency, jobs by state, queue depths, samples completed.
 
 Job figures are read from the job store at scrape time, so they are right across every API
 replica and worker process; latency is measured per API process.
@@ -14,17 +14,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from service.inline import InlineBatcher
 from service.jobstore import JobStatus, JobStore
 
 __all__ = ["install_metrics"]
 
 
-class _JobCollector(Collector):
-    def __init__(self, store: Callable[[], JobStore]) -> None:
-        self.store = store
+class _ServiceCollector(Collector):
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
 
     def collect(self) -> Iterator[Metric]:
-        counts = self.store().counts()
+        store: JobStore = self.app.state.store
+        batcher: InlineBatcher = self.app.state.batcher
+        counts = store.counts()
         jobs = GaugeMetricFamily("qsdiff_jobs", "Jobs by status.", labels=["status"])
         for status, n in counts.items():
             jobs.add_metric([status.value], n)
@@ -35,7 +38,15 @@ class _JobCollector(Collector):
         yield CounterMetricFamily(
             "qsdiff_samples_completed",
             "Samples of succeeded jobs (rate() gives samples per second).",
-            value=self.store().samples_completed(),
+            value=store.samples_completed(),
+        )
+        yield GaugeMetricFamily(
+            "qsdiff_inline_queue_depth", "Inline requests waiting.", value=batcher.depth()
+        )
+        yield CounterMetricFamily(
+            "qsdiff_inline_samples_completed",
+            "Samples of answered inline requests, this API process.",
+            value=batcher.samples_completed,
         )
 
 
@@ -49,7 +60,7 @@ def install_metrics(app: FastAPI) -> None:
         registry=registry,
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     )
-    registry.register(_JobCollector(lambda: app.state.store))
+    registry.register(_ServiceCollector(app))
 
     @app.middleware("http")
     async def _time_requests(

@@ -9,7 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.jobstore import Job, JobStatus
 
-__all__ = ["ConformerResult", "JobCreate", "JobList", "JobPublic", "ModelPublic"]
+__all__ = [
+    "ConformerResult",
+    "JobCreate",
+    "JobList",
+    "JobPublic",
+    "ModelPublic",
+    "MoleculeResult",
+]
 
 
 class JobCreate(BaseModel):
@@ -22,7 +29,7 @@ class JobCreate(BaseModel):
         },
     )
 
-    task: Literal["conformers"]
+    task: Literal["conformers", "molecules"]
     params: dict[str, Any]
     idempotency_key: str | None = Field(None, max_length=128)
 
@@ -70,6 +77,22 @@ class ConformerResult(BaseModel):
     sampler: str
     num_steps: int
     elapsed_seconds: float
+    batch_requests: int = Field(description="inline requests sampled in one batch with this one")
+
+
+class MoleculeResult(BaseModel):
+    """``POST /v1/molecules``: SDF of the molecules with bonds, XYZ of the flagged rest."""
+
+    sdf: str
+    xyz: str = Field(description="molecules no bonds could be found for (flagged); often empty")
+    samples: list[dict[str, Any]] = Field(description="per molecule: EDM's metrics, SMILES")
+    num_samples: int
+    seed: int
+    treatment: str
+    sampler: str
+    num_steps: int
+    elapsed_seconds: float
+    batch_requests: int = Field(description="inline requests sampled in one batch with this one")
 
 
 class ModelPublic(BaseModel):

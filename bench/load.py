@@ -40,6 +40,7 @@ async def _client(http: httpx.AsyncClient, stop: float, i: int, out: dict) -> No
             if response.status_code == 200:
                 out["latency"].append(time.perf_counter() - start)
                 out["samples"] += 1
+                out["batch_requests"].append(response.json()["batch_requests"])
         except httpx.HTTPError as e:
             out["status"][type(e).__name__] += 1
         k += 1
@@ -57,7 +58,7 @@ async def _jobs(http: httpx.AsyncClient, stop: float, every: float, out: dict) -
 
 
 async def _load(url: str, clients: int, seconds: float, job_every: float) -> dict:
-    out: dict = {"status": Counter(), "latency": [], "samples": 0, "jobs": []}
+    out: dict = {"status": Counter(), "latency": [], "samples": 0, "jobs": [], "batch_requests": []}
     limits = httpx.Limits(max_connections=clients + 2)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
         stop = time.monotonic() + seconds
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         "answers": statuses,
         "errors": errors,
         "sync_samples_per_second": result["samples"] / result["elapsed"],
+        "inline_batch_requests_mean": float(np.mean(result["batch_requests"] or [np.nan])),
         "jobs_accepted": len(result["jobs"]),
         "jobs_finished": jobs,
         "all_jobs_succeeded": jobs.get("succeeded", 0) == len(result["jobs"]),

@@ -20,6 +20,7 @@ from chem.stereo import set_coordinates
 __all__ = [
     "ConformerRecord",
     "InputMolecule",
+    "conformer_mol",
     "prepare_molecule",
     "read_inputs",
     "read_smiles",
@@ -117,22 +118,27 @@ def read_smiles(smiles: list[str], names: list[str] | None = None) -> list[Input
         ]
 
 
+def conformer_mol(record: ConformerRecord) -> Chem.Mol:
+    """The record's molecule with its coordinates, name and properties, ready for SDF."""
+    mol = set_coordinates(record.mol, record.coords)
+    for key, value in record.properties.items():
+        if isinstance(value, int):
+            mol.SetIntProp(key, value)
+        elif isinstance(value, float):
+            mol.SetDoubleProp(key, value)
+        else:
+            mol.SetProp(key, str(value))
+    if "name" in record.properties:
+        mol.SetProp("_Name", str(record.properties["name"]))
+    return mol
+
+
 def write_sdf(records: Iterable[ConformerRecord], path: Path) -> int:
     """Write every record as one SDF entry with its properties; returns how many were written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with Chem.SDWriter(str(path)) as writer:
         for record in records:
-            mol = set_coordinates(record.mol, record.coords)
-            for key, value in record.properties.items():
-                if isinstance(value, int):
-                    mol.SetIntProp(key, value)
-                elif isinstance(value, float):
-                    mol.SetDoubleProp(key, value)
-                else:
-                    mol.SetProp(key, str(value))
-            if "name" in record.properties:
-                mol.SetProp("_Name", str(record.properties["name"]))
-            writer.write(mol)
+            writer.write(conformer_mol(record))
             count += 1
     return count

@@ -68,7 +68,7 @@ def denoiser_loss(
     residual = pred - regression_target(treatment, space, x1, x_t, pred)
     if treatment == "quotient":
         residual = space.horizontal(x_t, residual)
-    per_sample = space.mean_per_sample((residual * residual).sum(-1))
+    per_sample = space.mean_per_sample(space.squared_norm(residual))
     if weight is not None:
         per_sample = per_sample * weight
     return per_sample.mean()

@@ -1,7 +1,8 @@
 r"""Training a denoiser under one symmetry treatment: loss, optimiser step, EMA, state.
 
-Task-agnostic: batches are torch-geometric ``Batch`` objects with ``pos: [N, 3]`` (the data
-``x_1``) and ``batch: [N]``; the network is called as ``net(x_t, t, batch)``.
+Task-agnostic: a ``data`` function turns a batch into its configuration space, the data
+``x_1`` and what the network takes besides ``(x_t, t)``. The default reads torch-geometric
+batches with ``pos: [N, 3]`` and ``batch: [N]`` and calls ``net(x_t, t, batch)``.
 
 Loss weight: :math:`w(t) = 1 / (\alpha_t^2 + 0.1)`, which rises from 0.9 at the prior to 10
 at the data, so that the fine geometry of the last steps is learnt without the unbounded
@@ -11,7 +12,9 @@ velocity weight :math:`1/\alpha_t^2`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -19,9 +22,18 @@ from torch import Tensor, nn
 from models import geometry
 from models.interpolant import Interpolant
 from models.objectives import Treatment, check_treatment, denoiser_loss
-from models.spaces import PointClouds
+from models.spaces import ConfigurationSpace, PointClouds
 
-__all__ = ["TrainConfig", "Trainer"]
+__all__ = ["TrainConfig", "Trainer", "TrainingData", "point_cloud_data"]
+
+TrainingData = Callable[[Any], tuple[ConfigurationSpace, Tensor, Any]]
+"""``data(batch) -> (space, x_1, context)``; the network is called as ``net(x_t, t, context)``."""
+
+
+def point_cloud_data(batch) -> tuple[ConfigurationSpace, Tensor, Any]:
+    """Centred ``batch.pos`` in :class:`PointClouds`; the network gets the whole batch."""
+    num = batch.num_graphs
+    return PointClouds(batch.batch, num), geometry.center(batch.pos, batch.batch, num), batch
 
 
 @dataclass(frozen=True)
@@ -42,8 +54,15 @@ class TrainConfig:
 class Trainer:
     """Owns the network, its EMA copy and the optimiser; one call of :meth:`step` per batch."""
 
-    def __init__(self, net: nn.Module, config: TrainConfig, interpolant: Interpolant) -> None:
+    def __init__(
+        self,
+        net: nn.Module,
+        config: TrainConfig,
+        interpolant: Interpolant,
+        data: TrainingData = point_cloud_data,
+    ) -> None:
         self.net = net
+        self.data = data
         self.ema = copy.deepcopy(net).requires_grad_(False)
         self.config = config
         self.interpolant = interpolant
@@ -55,13 +74,11 @@ class Trainer:
     ) -> Tensor:
         """The treatment's weighted denoising loss on ``batch`` at random times."""
         net = self.net if net is None else net
-        num = batch.num_graphs
-        space = PointClouds(batch.batch, num)
-        x1 = geometry.center(batch.pos, batch.batch, num)
+        space, x1, context = self.data(batch)
         x0 = space.noise(x1, generator)
-        t = torch.rand(num, generator=generator, dtype=x1.dtype, device=x1.device)
+        t = torch.rand(space.num_samples, generator=generator, dtype=x1.dtype, device=x1.device)
         x_t = self.interpolant.interpolate(x0, x1, space.per_sample(t))
-        pred = net(x_t, t, batch)
+        pred = net(x_t, t, context)
         alpha = self.interpolant.schedule.alpha(t)
         weight = 1.0 / (alpha * alpha + self.config.weight_floor)
         return denoiser_loss(self.config.treatment, space, pred, x1, x_t, weight)

@@ -8,14 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
+from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
 
 __all__ = [
+    "LOADERS",
     "LoadedModel",
+    "LoadedMoleculeModel",
     "conformer_net_config",
     "load_conformer_model",
+    "load_molecule_model",
     "save_atomically",
     "update_model_card",
 ]
@@ -33,10 +38,18 @@ def save_atomically(state: dict, path: Path) -> None:
 class LoadedModel:
     """An EMA network ready to sample, with what the checkpoint says about it."""
 
-    net: ConformerNet
+    net: nn.Module
     treatment: str
     steps: int
     path: Path
+
+
+@dataclass(frozen=True)
+class LoadedMoleculeModel(LoadedModel):
+    """A de novo molecule model: also its elements and its training set's size histogram."""
+
+    elements: tuple[str, ...] = ()
+    size_histogram: tuple[int, ...] = ()
 
 
 def conformer_net_config(saved: dict) -> ConformerNetConfig:
@@ -61,6 +74,28 @@ def load_conformer_model(path: Path, device: str = "cpu") -> LoadedModel:
     net.load_state_dict(state["ema"])
     net.to(device).eval()
     return LoadedModel(net, state["train_config"]["treatment"], int(state["steps"]), path)
+
+
+def load_molecule_model(path: Path, device: str = "cpu") -> LoadedMoleculeModel:
+    """The EMA weights of a de novo molecule checkpoint on ``device``."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    state = torch.load(path, map_location=device, weights_only=False)
+    net = MoleculeNet(MoleculeNetConfig(**state["net_config"]))
+    net.load_state_dict(state["ema"])
+    net.to(device).eval()
+    return LoadedMoleculeModel(
+        net,
+        state["train_config"]["treatment"],
+        int(state["steps"]),
+        path,
+        tuple(state["elements"]),
+        tuple(state["size_histogram"]),
+    )
+
+
+LOADERS = {"conformer": load_conformer_model, "molecule": load_molecule_model}
+"""Checkpoint loader of each task (checkpoints are named ``TASK-TREATMENT.pt``)."""
 
 
 def update_model_card(checkpoint: Path, section: str, content: dict) -> Path:

@@ -1,40 +1,36 @@
 """``qsdiff``: the one command-line entry point.
 
-Subcommands: ``serve`` (API and workers), ``conformers`` (generate locally), ``train``,
-``bench``. Each subcommand lives in its own module with ``add_arguments`` and ``run``.
+Subcommands: ``serve`` (API and workers), ``conformers`` and ``molecules`` (generate, locally
+or through a server), ``train``, ``bench``. Each subcommand lives in its own module with
+``add_arguments`` and ``run``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
-from collections.abc import Callable
 from importlib import metadata
 
-from service import conformers_cli, serve, train
+from service import conformers_cli, molecules_cli, serve, train, train_molecules
 from service.config import get_settings
 from service.runtime import tune_allocator
 
 __all__ = ["main"]
 
-BENCHMARKS: dict[str, str] = {
-    "toy": "the analytic check of every (objective optimum, sampler) pair",
-    "conformers": "shipped conformer checkpoints against RDKit ETKDGv3 (+MMFF)",
-    "load": "a bounded load test of a real server on loopback",
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "toy": ("bench.toy", "the analytic check of every (objective optimum, sampler) pair"),
+    "conformers": ("bench.conformers", "shipped conformer checkpoints against RDKit ETKDGv3"),
+    "load": ("bench.load", "a bounded load test of a real server on loopback"),
+    "batching": ("bench.batching", "samples/s with requests packed together vs one at a time"),
+    "step": ("bench.step", "one denoising step of the molecule network at EDM's configuration"),
+    "molecules": ("bench.molecules", "EDM's metrics of every shipped molecule checkpoint"),
 }
 
 
 def _run_benchmark(name: str, argv: list[str]) -> int:
-    runner: Callable[[list[str]], int]
-    if name == "toy":
-        from bench.toy import main as runner
-    elif name == "conformers":
-        from bench.conformers import main as runner
-    elif name == "load":
-        from bench.load import main as runner
-    else:  # argparse's choices keep this unreachable
-        raise ValueError(f"unknown benchmark {name!r}; choose one of {sorted(BENCHMARKS)}")
-    return runner(argv)
+    module, _ = BENCHMARKS[name]
+    return importlib.import_module(module).main(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,13 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
     )
+    molecules_cli.add_arguments(
+        commands.add_parser(
+            "molecules",
+            help="new 3-D molecules, QM9-like (SDF out)",
+            description=molecules_cli.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
     training = commands.add_parser("train", help="train (or resume) a checkpoint")
     tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
     train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
+    train_molecules.add_arguments(tasks.add_parser("molecules", help="de novo molecules on QM9"))
     bench = commands.add_parser(
         "bench",
         help="run a benchmark (prints a table, or JSON with --json)",
-        description="; ".join(f"{k}: {v}" for k, v in BENCHMARKS.items()),
+        description="; ".join(f"{k}: {v}" for k, (_, v) in BENCHMARKS.items()),
     )
     bench.add_argument("name", choices=sorted(BENCHMARKS), help="which benchmark")
     bench.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's own options")
@@ -82,4 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve.run(args)
     if args.command == "conformers":
         return conformers_cli.run(args, get_settings())
+    if args.command == "molecules":
+        return molecules_cli.run(args, get_settings())
+    if args.task == "molecules":
+        return train_molecules.run(args, get_settings())
     return train.run(args, get_settings())

@@ -27,8 +27,16 @@ class Settings(BaseSettings):
     cpu_workers: int = Field(default=1, ge=0, le=64)
     lease_seconds: float = Field(default=30.0, gt=0)
     max_molecules_per_job: int = Field(default=10_000, ge=1)
-    max_samples_per_molecule: int = Field(default=100, ge=1)
-    max_sync_samples: int = Field(default=20, ge=1)
+    max_sync_samples: int = Field(default=20, ge=1, description="samples of one inline request")
+    max_sync_pending: int = Field(
+        default=200, ge=1, description="inline requests waiting; more are refused with 429"
+    )
+    sync_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="an inline request not answered by then gets 503"
+    )
+    worker_batch_samples: int = Field(
+        default=256, ge=1, description="samples of the jobs a worker leases to run together"
+    )
     api_keys: str = Field(
         default="", description="comma-separated bearer keys; empty: no authentication"
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 __all__ = [
+    "Heartbeat",
     "Job",
     "JobNotFound",
     "JobStatus",
@@ -63,6 +64,17 @@ class LeaseLost(RuntimeError):
     """The worker no longer holds the job's lease (it expired and another worker took it)."""
 
 
+@dataclass
+class Heartbeat:
+    """What a batch heartbeat found: jobs whose cancellation was asked, jobs no longer held."""
+
+    cancel_requested: set[str] = field(default_factory=set)
+    lost: set[str] = field(default_factory=set)
+
+
+MAX_BATCH_JOBS = 256  # jobs one lease_more call may claim
+
+
 class _Base(DeclarativeBase):
     pass
 
@@ -82,6 +94,7 @@ class _JobRow(_Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     owner: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    batch_key: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result_path: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -105,6 +118,7 @@ class Job:
     max_attempts: int
     error: str | None
     cancel_requested: bool
+    batch_key: str | None
     result_path: str | None
     created_at: datetime
     started_at: datetime | None
@@ -130,6 +144,7 @@ class Job:
             max_attempts=row.max_attempts,
             error=row.error,
             cancel_requested=row.cancel_requested,
+            batch_key=row.batch_key,
             result_path=row.result_path,
             created_at=aware(row.created_at),
             started_at=aware(row.started_at),
@@ -181,11 +196,13 @@ class JobStore:
         idempotency_key: str | None = None,
         max_attempts: int = 3,
         owner: str | None = None,
+        batch_key: str | None = None,
     ) -> tuple[Job, bool]:
         """Queue a job; returns it and whether it is new (False: the key's earlier job).
 
         ``owner`` (an API key's id) scopes the job: only that owner sees it. Idempotency keys
-        are scoped by owner too.
+        are scoped by owner too. Queued jobs with the same ``batch_key`` may be leased together
+        (:meth:`lease_more`) and run as one batch.
         """
         if idempotency_key is not None and owner is not None:
             idempotency_key = f"{owner}:{idempotency_key}"
@@ -202,6 +219,7 @@ class JobStore:
             idempotency_key=idempotency_key,
             cancel_requested=False,
             owner=owner,
+            batch_key=batch_key,
             created_at=now,
             updated_at=now,
         )
@@ -316,23 +334,59 @@ class JobStore:
                         )
                     )
                     continue
-                claimed = session.execute(
-                    update(_JobRow)
-                    .where(_JobRow.id == candidate.id, leasable)
-                    .execution_options(synchronize_session=False)
-                    .values(
-                        status=JobStatus.RUNNING.value,
-                        lease_owner=worker,
-                        lease_expires_at=now + timedelta(seconds=seconds),
-                        attempts=_JobRow.attempts + 1,
-                        progress_done=0,
-                        started_at=now,
-                        updated_at=now,
-                    )
-                )
-                if claimed.rowcount == 1:
-                    row = session.get(_JobRow, candidate.id, populate_existing=True)
-                    return Job._from_row(row)
+                claimed = self._claim(session, candidate.id, leasable, worker, seconds, now)
+                if claimed is not None:
+                    return claimed
+
+    def lease_more(
+        self, worker: str, batch_key: str, max_samples: int, seconds: float = 60.0
+    ) -> list[Job]:
+        """Claim queued jobs of ``batch_key``, oldest first, of at most ``max_samples`` in all.
+
+        The worker runs them in one batch with a job it already leased (:meth:`lease`).
+        """
+        now = _now()
+        queued = _JobRow.status == JobStatus.QUEUED.value
+        claimed: list[Job] = []
+        with self._session() as session:
+            candidates = session.execute(
+                select(_JobRow.id, _JobRow.progress_total)
+                .where(queued, _JobRow.batch_key == batch_key)
+                .where(_JobRow.progress_total <= max_samples)
+                .order_by(_JobRow.created_at)
+                .limit(MAX_BATCH_JOBS)
+            ).all()
+            for job_id, total in candidates:
+                if total > max_samples:
+                    continue
+                job = self._claim(session, job_id, queued, worker, seconds, now)
+                if job is not None:
+                    claimed.append(job)
+                    max_samples -= total
+        return claimed
+
+    @staticmethod
+    def _claim(
+        session: Session, job_id: str, leasable, worker: str, seconds: float, now: datetime
+    ) -> Job | None:
+        """Compare-and-set ``job_id`` to running under ``worker`` if it is still leasable."""
+        claimed = session.execute(
+            update(_JobRow)
+            .where(_JobRow.id == job_id, leasable)
+            .execution_options(synchronize_session=False)
+            .values(
+                status=JobStatus.RUNNING.value,
+                lease_owner=worker,
+                lease_expires_at=now + timedelta(seconds=seconds),
+                attempts=_JobRow.attempts + 1,
+                progress_done=0,
+                started_at=now,
+                updated_at=now,
+            )
+        )
+        if claimed.rowcount != 1:
+            return None
+        return Job._from_row(session.get(_JobRow, job_id, populate_existing=True))
 
     def _owned(self, session: Session, job_id: str, worker: str) -> _JobRow:
         row = session.get(_JobRow, job_id, with_for_update=True)
@@ -344,13 +398,31 @@ class JobStore:
 
     def heartbeat(self, job_id: str, worker: str, done: int, seconds: float = 60.0) -> bool:
         """Renew the lease and record progress; returns True when cancellation was asked."""
+        beat = self.heartbeat_many(worker, {job_id: done}, seconds)
+        if job_id in beat.lost:
+            raise LeaseLost(f"worker {worker} no longer holds job {job_id}")
+        return job_id in beat.cancel_requested
+
+    def heartbeat_many(self, worker: str, done: dict[str, int], seconds: float = 60.0) -> Heartbeat:
+        """Renew the leases of a batch and record each job's progress, in one transaction."""
         now = _now()
+        beat = Heartbeat()
         with self._session() as session:
-            row = self._owned(session, job_id, worker)
-            row.progress_done = done
-            row.lease_expires_at = now + timedelta(seconds=seconds)
-            row.updated_at = now
-            return row.cancel_requested
+            for job_id in sorted(done):
+                row = session.get(_JobRow, job_id, with_for_update=True)
+                if (
+                    row is None
+                    or row.status != JobStatus.RUNNING.value
+                    or (row.lease_owner != worker)
+                ):
+                    beat.lost.add(job_id)
+                    continue
+                row.progress_done = done[job_id]
+                row.lease_expires_at = now + timedelta(seconds=seconds)
+                row.updated_at = now
+                if row.cancel_requested:
+                    beat.cancel_requested.add(job_id)
+        return beat
 
     def succeed(self, job_id: str, worker: str, result_path: str) -> Job:
         """Finish the job with its result."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.checkpoints import LoadedModel, load_conformer_model
+from service.checkpoints import LOADERS, LoadedModel
 
 __all__ = ["ModelInfo", "ModelNotAvailable", "ModelRegistry"]
 
@@ -61,7 +61,7 @@ class ModelRegistry:
                     raise ModelNotAvailable(
                         f"no {task} checkpoint for treatment {treatment!r}; shipped: {shipped}"
                     )
-                if task != "conformer":
-                    raise ModelNotAvailable(f"task {task!r} is not served yet")
-                self._loaded[key] = load_conformer_model(path, self.device)
+                if task not in LOADERS:
+                    raise ModelNotAvailable(f"task {task!r} is not served")
+                self._loaded[key] = LOADERS[task](path, self.device)
             return self._loaded[key]

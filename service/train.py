@@ -2,22 +2,18 @@
 
 Every ``--val-every`` steps it logs the EMA network's validation loss and the Kabsch RMSD of
 one sampled conformer per validation molecule (all atoms) to ``CHECKPOINT.log.jsonl`` and
-saves the checkpoint; SIGTERM and Ctrl-C save before leaving, so no training is lost.
+saves the checkpoint (see :func:`service.train_loop.train_until`).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import logging
-import signal
-import time
 from pathlib import Path
 
 import torch
 from torch_geometric.loader import DataLoader
-from tqdm import tqdm
 
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
 from chem.qm9 import load_conformer_set
@@ -29,6 +25,7 @@ from models.tasks.conformer import SamplingConfig, sample_conformers
 from models.training import TrainConfig, Trainer
 from service.checkpoints import conformer_net_config, save_atomically, update_model_card
 from service.config import Settings
+from service.train_loop import train_until
 
 __all__ = ["add_arguments", "run"]
 
@@ -142,37 +139,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             path,
         )
 
-    stop = {"now": False}
+    def validate() -> dict:
+        return {
+            "val_loss": trainer.validation_loss([b.to(args.device) for b in val_batches]),
+            "val_rmsd": sampled_rmsd(trainer, val_batches, args.device),
+        }
 
-    def on_signal(signum, frame) -> None:  # noqa: ARG001 (signal handler signature)
-        stop["now"] = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    log_path = path.with_name(path.stem + ".log.jsonl")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    bar = tqdm(total=args.steps, initial=trainer.steps, desc=f"train {args.treatment}", unit="step")
-    started = time.perf_counter()
-    try:
-        while trainer.steps < args.steps and not stop["now"]:
-            loss = trainer.step(next(batches).to(args.device))
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.3f}")
-            if trainer.steps % args.val_every == 0:
-                record = {
-                    "step": trainer.steps,
-                    "train_loss": loss,
-                    "val_loss": trainer.validation_loss([b.to(args.device) for b in val_batches]),
-                    "val_rmsd": sampled_rmsd(trainer, val_batches, args.device),
-                    "seconds": round(time.perf_counter() - started, 1),
-                }
-                history.append(record)
-                with log_path.open("a") as log:
-                    log.write(json.dumps(record) + "\n")
-                bar.write(json.dumps(record))
-                save()
-    except KeyboardInterrupt:
-        logger.info("interrupted; saving")
-    finally:
-        bar.close()
-        save()
+    train_until(
+        trainer,
+        (batch.to(args.device) for batch in batches),
+        steps=args.steps,
+        val_every=args.val_every,
+        validate=validate,
+        save=save,
+        history=history,
+        log_path=path.with_name(path.stem + ".log.jsonl"),
+        desc=f"train {args.treatment}",
+    )
     return 0

@@ -18,7 +18,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(request: Request, store: StoreDep, registry: RegistryDep) -> JSONResponse:
-    """Readiness: database reachable, checkpoints present, workers alive (503 if not)."""
+    """Readiness: database reachable, checkpoints present, inline engine and workers alive."""
     checks: dict[str, str] = {}
     try:
         store.ping()
@@ -27,11 +27,13 @@ def readyz(request: Request, store: StoreDep, registry: RegistryDep) -> JSONResp
         checks["database"] = f"unreachable: {type(e).__name__}"
     models = registry.available()
     checks["models"] = f"{len(models)} checkpoints" if models else "no checkpoints shipped"
+    inline = request.app.state.batcher.alive()
+    checks["inline"] = "ok" if inline else "stopped"
     executor = request.app.state.executor
     if executor is not None:
         alive = executor.alive()
         checks["workers"] = f"{alive}/{executor.count} alive"
-    ready = checks["database"] == "ok" and bool(models)
+    ready = checks["database"] == "ok" and bool(models) and inline
     ready = ready and (executor is None or executor.alive() > 0 or executor.count == 0)
     return JSONResponse(
         status_code=200 if ready else 503, content={"ready": ready, "checks": checks}

@@ -22,7 +22,11 @@ from service.worker import results_path
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 JobId = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="as returned on submission")]
-MEDIA_TYPES = {"sdf": "chemical/x-mdl-sdfile", "json": "application/json"}
+MEDIA_TYPES = {
+    "sdf": "chemical/x-mdl-sdfile",
+    "xyz": "chemical/x-xyz",
+    "json": "application/json",
+}
 
 
 @router.post("", status_code=202, response_model=JobPublic)
@@ -62,6 +66,7 @@ def submit(
         total,
         idempotency_key=body.idempotency_key or idempotency_key,
         owner=owner,
+        batch_key=task.batch_key(params),
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobPublic.of(job)
@@ -98,26 +103,38 @@ def results(
     store: StoreDep,
     settings: SettingsDep,
     owner: OwnerDep,
-    format: Literal["sdf", "json", "zip"] = "sdf",
+    format: Literal["sdf", "xyz", "json", "zip"] = "sdf",
 ) -> Response:
-    """The result files of a succeeded job, streamed (``zip`` holds all of them)."""
+    """The result files of a succeeded job, streamed (``zip`` holds all of them).
+
+    ``xyz`` holds the generated molecules that could not be given bonds (``molecules`` jobs).
+    """
     job = store.get(job_id, owner)
     if job.status != JobStatus.SUCCEEDED:
         raise HTTPException(
             status_code=409,
             detail=f"job {job_id} is {job.status.value}; results exist once it has succeeded",
         )
-    files = {"sdf": "conformers.sdf", "json": "manifest.json"}
+    files = {
+        fmt: path
+        for fmt, name in TASKS[job.task].files.items()
+        if (path := results_path(settings, job, name)).is_file()
+    }
     if format != "zip":
+        if format not in files:
+            raise HTTPException(
+                status_code=404,
+                detail=f"job {job_id} has no {format} result; it has {sorted(files)}",
+            )
         return FileResponse(
-            results_path(settings, job, files[format]),
+            files[format],
             media_type=MEDIA_TYPES[format],
             filename=f"{job_id}.{format}",
         )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in files.values():
-            archive.write(results_path(settings, job, name), arcname=name)
+        for path in files.values():
+            archive.write(path, arcname=path.name)
     buffer.seek(0)
     return StreamingResponse(
         buffer,

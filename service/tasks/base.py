@@ -1,12 +1,14 @@
 """What a task is to the service: a parameter schema, a size, and a run that writes files.
 
 Adding a task is one module in this package that defines a :class:`Task` and registers it in
-``service/tasks/__init__.py``.
+``service/tasks/__init__.py``. A task runs a *batch* of requests at once (jobs a worker leased
+together, or concurrent inline requests): requests with the same :meth:`Task.batch_key` share
+the model's batches, which is what makes many small requests fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -15,7 +17,7 @@ from pydantic import BaseModel
 
 from service.registry import ModelRegistry
 
-__all__ = ["InvalidTaskInput", "Task", "TaskOutput"]
+__all__ = ["InvalidTaskInput", "Task", "TaskOutput", "TaskRun"]
 
 
 class InvalidTaskInput(ValueError):
@@ -34,24 +36,47 @@ class TaskOutput:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
+def _never() -> bool:
+    return False
+
+
+def _ignore(_: int) -> None:
+    pass
+
+
+@dataclass
+class TaskRun:
+    """One request's share of a batch: its parameters, output folder and callbacks.
+
+    ``progress(n)`` is called after each ``n`` of its samples finished; ``cancelled()`` is
+    asked between sampler steps, and a run it answers True for is dropped from the batch.
+    """
+
+    params: Any
+    out_dir: Path
+    progress: Callable[[int], None] = _ignore
+    cancelled: Callable[[], bool] = _never
+
+
 class Task(Protocol):
     """One kind of generation job."""
 
     name: ClassVar[str]
     params_model: ClassVar[type[BaseModel]]
-    formats: ClassVar[tuple[str, ...]]
+    files: ClassVar[dict[str, str]]
+    """Result file of each format a run may write (``sdf``, ``json``, ...)."""
 
     def check(self, params: BaseModel, registry: ModelRegistry) -> int:
         """Raise :class:`InvalidTaskInput` for unusable input; else the number of samples."""
         ...
 
-    def run(
-        self,
-        params: BaseModel,
-        registry: ModelRegistry,
-        out_dir: Path,
-        progress: Callable[[int], None],
-        cancelled: Callable[[], bool],
-    ) -> TaskOutput:
-        """Generate into ``out_dir``; ``progress(n)`` after each ``n`` samples finished."""
+    def batch_key(self, params: BaseModel) -> str:
+        """Requests with equal keys can run in one batch (same model and sampler setting)."""
+        ...
+
+    def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
+        """Generate each run's files into its ``out_dir``; None for a run that was cancelled.
+
+        Every run must have the same :meth:`batch_key`.
+        """
         ...

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Sequence
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from rdkit import Chem
 
-from chem.molecules import InputMolecule, read_smiles, write_sdf
+from chem.molecules import InputMolecule, conformer_mol, read_smiles
 from models.tasks.conformer import SamplingConfig
-from service.conformers import ConformerJob, generate_conformers
+from service.conformers import ConformerJob, ConformerRequest, PackedRun
 from service.registry import ModelRegistry
-from service.tasks.base import InvalidTaskInput, TaskOutput
+from service.tasks.base import InvalidTaskInput, TaskOutput, TaskRun
 
 __all__ = ["ConformerParams", "ConformerTask"]
 
@@ -39,7 +40,7 @@ class ConformerTask:
 
     name: ClassVar[str] = "conformers"
     params_model: ClassVar[type[BaseModel]] = ConformerParams
-    formats: ClassVar[tuple[str, ...]] = ("sdf", "json")
+    files: ClassVar[dict[str, str]] = {"sdf": "conformers.sdf", "json": "manifest.json"}
 
     @staticmethod
     def _molecules(params: ConformerParams) -> list[InputMolecule]:
@@ -64,29 +65,49 @@ class ConformerTask:
             raise InvalidTaskInput(errors)
         return len(params.smiles) * params.num_samples
 
-    def run(
-        self,
-        params: ConformerParams,
-        registry: ModelRegistry,
-        out_dir: Path,
-        progress: Callable[[int], None],
-        cancelled: Callable[[], bool],
-    ) -> TaskOutput:
-        """Write ``conformers.sdf`` and ``manifest.json`` into ``out_dir``."""
-        model = registry.get("conformer", params.treatment)
-        job = ConformerJob(
-            params.num_samples, SamplingConfig(params.sampler, params.num_steps), params.seed
+    def batch_key(self, params: ConformerParams) -> str:
+        """One model and one sampler setting per batch."""
+        return f"{self.name}/{params.treatment}/{params.sampler}/{params.num_steps}"
+
+    def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
+        """Write ``conformers.sdf`` and ``manifest.json`` into each run's ``out_dir``."""
+        if len({self.batch_key(run.params) for run in runs}) != 1:
+            raise ValueError("a batch needs one treatment and sampler setting")
+        model = registry.get("conformer", runs[0].params.treatment)
+        requests = [
+            ConformerRequest(
+                self._molecules(run.params),
+                ConformerJob(
+                    run.params.num_samples,
+                    SamplingConfig(run.params.sampler, run.params.num_steps),
+                    run.params.seed,
+                ),
+            )
+            for run in runs
+        ]
+        packed = PackedRun(
+            model,
+            requests,
+            progress=lambda i, n: runs[i].progress(n),
+            cancelled=lambda i: runs[i].cancelled(),
         )
-        samples: list[dict] = []
-
-        def records():
-            for record in generate_conformers(
-                model, self._molecules(params), job, progress, cancelled
-            ):
-                samples.append(dict(record.properties))
-                yield record
-
-        write_sdf(records(), out_dir / "conformers.sdf")
-        manifest = {"task": self.name, "params": params.model_dump(), "samples": samples}
-        (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        return TaskOutput({"sdf": "conformers.sdf", "json": "manifest.json"}, manifest)
+        samples: list[list[dict]] = [[] for _ in runs]
+        with contextlib.ExitStack() as stack:
+            writers = []
+            for run in runs:
+                run.out_dir.mkdir(parents=True, exist_ok=True)
+                writers.append(
+                    stack.enter_context(Chem.SDWriter(str(run.out_dir / "conformers.sdf")))
+                )
+            for i, record in packed:
+                writers[i].write(conformer_mol(record))
+                samples[i].append(dict(record.properties))
+        outputs: list[TaskOutput | None] = []
+        for i, run in enumerate(runs):
+            if i in packed.cancelled_requests:
+                outputs.append(None)
+                continue
+            manifest = {"task": self.name, "params": run.params.model_dump(), "samples": samples[i]}
+            (run.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+            outputs.append(TaskOutput({"sdf": "conformers.sdf", "json": "manifest.json"}, manifest))
+        return outputs

@@ -1,7 +1,9 @@
-"""Nothing is lost: a killed worker, a restarted server."""
+"""Nothing is lost: a killed worker, a restarted server; overload is refused with Retry-After."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import psutil
 from rdkit import Chem
 
@@ -70,6 +72,29 @@ def test_a_full_queue_answers_503_with_retry_after(tmp_path):
             assert full.status_code == 503
             assert full.headers["Retry-After"] == "30"
             assert "queue is full" in full.json()["detail"]
+    finally:
+        stop_server(server)
+
+
+def test_inline_requests_beyond_the_queue_or_the_time_limit_are_refused(tmp_path):
+    server = start_server(tmp_path, workers=0, max_sync_pending="1", sync_timeout_seconds="1")
+    heavy = {"smiles": ["C" * 20], "num_samples": 20, "num_steps": 200}
+
+    def post(_: int) -> httpx.Response:
+        with server.client() as client:
+            return client.post("/v1/conformers", json=heavy)
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(post, range(6)))
+        codes = sorted(a.status_code for a in answers)
+        assert set(codes) == {429, 503}, codes
+        assert all(a.headers["Retry-After"] == "5" for a in answers)
+        assert any("inline requests are waiting" in a.json()["detail"] for a in answers)
+        assert any("not finished within 1 s" in a.json()["detail"] for a in answers)
+        with server.client() as client:
+            small = client.post("/v1/conformers", json={"smiles": ["CO"], "num_steps": 2})
+            assert small.status_code == 200, small.text
     finally:
         stop_server(server)
 

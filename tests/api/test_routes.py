@@ -3,7 +3,9 @@
 import io
 import json
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 from rdkit import Chem
 
@@ -43,6 +45,28 @@ def test_sync_conformers_return_sdf_that_rdkit_reads(server):
     assert body["seed"] == 3
     assert body["treatment"] == "quotient"
     assert isinstance(body["elapsed_seconds"], float)
+
+
+def test_concurrent_inline_requests_share_a_batch_and_keep_their_answers(server):
+    body = {"smiles": ["CC(=O)N"], "num_samples": 2, "seed": 5, "num_steps": 8}
+    with server.client() as client:
+        solo = client.post("/v1/conformers", json=body).json()
+
+    def post(i: int) -> dict:
+        mine = (
+            body if i == 0 else {**body, "smiles": [["CCO", "CCN", "c1ccccc1"][i % 3]], "seed": i}
+        )
+        with server.client() as client:
+            answer = client.post("/v1/conformers", json=mine)
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert max(a["batch_requests"] for a in answers) > 1
+    batched = [r.GetConformer().GetPositions() for r in _sdf_records(answers[0]["sdf"])]
+    alone = [r.GetConformer().GetPositions() for r in _sdf_records(solo["sdf"])]
+    np.testing.assert_allclose(batched, alone, atol=2e-4)
 
 
 @pytest.mark.parametrize(

@@ -108,3 +108,30 @@ def test_concurrent_workers_never_share_a_job(store):
         thread.join()
     assert sorted(taken) == sorted(ids)
     assert store.counts()[JobStatus.SUCCEEDED] == 40
+
+
+def test_lease_more_takes_queued_jobs_of_the_same_batch_key_within_the_budget(store):
+    first, _ = store.submit("conformers", {}, total=2, batch_key="a")
+    fits, _ = store.submit("conformers", {}, total=2, batch_key="a")
+    other_key, _ = store.submit("conformers", {}, total=1, batch_key="b")
+    too_big, _ = store.submit("conformers", {}, total=5, batch_key="a")
+    last_fit, _ = store.submit("conformers", {}, total=1, batch_key="a")
+    assert store.lease("w1").id == first.id
+    more = store.lease_more("w1", "a", max_samples=4)
+    assert [job.id for job in more] == [fits.id, last_fit.id]
+    assert all(job.status == JobStatus.RUNNING for job in more)
+    assert store.lease_more("w2", "a", max_samples=100)[0].id == too_big.id
+    assert store.get(other_key.id).status == JobStatus.QUEUED
+
+
+def test_a_batch_heartbeat_reports_cancelled_and_lost_jobs(store):
+    kept, _ = store.submit("conformers", {}, total=3, batch_key="a")
+    cancelled, _ = store.submit("conformers", {}, total=3, batch_key="a")
+    store.lease("w1")
+    store.lease_more("w1", "a", max_samples=10)
+    store.cancel(cancelled.id)
+    foreign, _ = store.submit("conformers", {}, total=1)
+    beat = store.heartbeat_many("w1", {kept.id: 2, cancelled.id: 1, foreign.id: 0})
+    assert beat.cancel_requested == {cancelled.id}
+    assert beat.lost == {foreign.id}
+    assert store.get(kept.id).progress_done == 2

@@ -1,0 +1,74 @@
+"""Answering an inline task request: bounds, the shared batcher, the per-request timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from fastapi import HTTPException
+
+from service.config import Settings
+from service.inline import InlineBatcher, InlineQueueFull, InlineResult
+from service.registry import ModelRegistry
+from service.tasks import TASKS, InvalidTaskInput
+
+__all__ = ["INLINE_RESPONSES", "run_inline"]
+
+RETRY_AFTER_SECONDS = "5"
+
+INLINE_RESPONSES: dict[int | str, dict] = {
+    422: {"description": "a field is invalid (named in ``detail[].loc``)"},
+    429: {"description": "too many inline requests waiting; see ``Retry-After``"},
+    503: {"description": "not answered within the inline time limit; see ``Retry-After``"},
+}
+
+
+async def run_inline(
+    task_name: str,
+    params,
+    settings: Settings,
+    registry: ModelRegistry,
+    batcher: InlineBatcher,
+) -> tuple[InlineResult, float]:
+    """Check ``params``, run them in the next batch, and return the result and elapsed seconds.
+
+    Above ``max_sync_samples`` the answer (422) says to submit a job; a full queue is a 429 and
+    a request not answered within ``sync_timeout_seconds`` a 503, both with ``Retry-After``.
+    """
+    task = TASKS[task_name]
+    total = task.check(params, registry)
+    if total > settings.max_sync_samples:
+        raise InvalidTaskInput(
+            [
+                {
+                    "loc": ["num_samples"],
+                    "msg": f"{total} samples is above the inline limit of "
+                    f"{settings.max_sync_samples}; submit it with POST /v1/jobs",
+                }
+            ]
+        )
+    start = time.perf_counter()
+    try:
+        future, handle = batcher.submit(task_name, params, total)
+    except InlineQueueFull as e:
+        raise HTTPException(
+            status_code=429,
+            detail=f"{e}; retry later, or submit the request with POST /v1/jobs",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        ) from e
+    try:
+        result = await asyncio.wait_for(
+            asyncio.wrap_future(future), timeout=settings.sync_timeout_seconds
+        )
+    except TimeoutError as e:
+        batcher.abandon(handle)
+        raise HTTPException(
+            status_code=503,
+            detail=f"not finished within {settings.sync_timeout_seconds:g} s (the server is "
+            "busy); retry later, or submit the request with POST /v1/jobs",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        ) from e
+    except asyncio.CancelledError:
+        batcher.abandon(handle)  # the client went away
+        raise
+    return result, time.perf_counter() - start

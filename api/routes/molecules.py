@@ -1,0 +1,32 @@
+"""``POST /v1/molecules``: a few de novo molecules answered inline."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import BatcherDep, RegistryDep, SettingsDep
+from api.inline import INLINE_RESPONSES, run_inline
+from api.schemas import MoleculeResult
+from service.tasks import MoleculeParams
+
+router = APIRouter(prefix="/v1", tags=["molecules"])
+
+
+@router.post("/molecules", response_model=MoleculeResult, responses=INLINE_RESPONSES)
+async def molecules(
+    params: MoleculeParams, settings: SettingsDep, registry: RegistryDep, batcher: BatcherDep
+) -> MoleculeResult:
+    """A few new molecules; larger requests go through ``POST /v1/jobs``."""
+    result, elapsed = await run_inline("molecules", params, settings, registry, batcher)
+    return MoleculeResult(
+        sdf=result.files["sdf"],
+        xyz=result.files.get("xyz", ""),
+        samples=result.manifest["samples"],
+        num_samples=params.num_samples,
+        seed=params.seed,
+        treatment=params.treatment,
+        sampler=params.sampler,
+        num_steps=params.num_steps,
+        elapsed_seconds=round(elapsed, 3),
+        batch_requests=result.batch_requests,
+    )

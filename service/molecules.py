@@ -1,0 +1,154 @@
+"""De novo molecule generation for the service and the CLI: sizes, priors, packing, output.
+
+Molecule ``i`` of a request with seed ``s`` has its size drawn from the checkpoint's histogram
+(or the requested size) and its prior drawn from ``(s, i)`` alone, so ODE samples do not depend
+on how molecules are packed into batches of at most ``max_atoms`` atoms, nor on which other
+requests share the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from chem.generated import GeneratedMolecule, describe
+from models.interpolant import Interpolant
+from models.samplers import SamplingCancelled
+from models.spaces import AtomClouds
+from models.tasks.conformer import SamplingConfig, make_sampler
+from models.tasks.molecule import decode_types, draw_sizes
+from service.checkpoints import LoadedMoleculeModel
+
+__all__ = ["MoleculeRequest", "PackedMolecules", "molecule_sizes"]
+
+MAX_ATOMS = {"cpu": 1200, "cuda": 20000}  # atoms per batch
+
+
+@dataclass(frozen=True)
+class MoleculeRequest:
+    """``num_molecules`` molecules of ``num_atoms`` atoms each (None: drawn), one seed."""
+
+    num_molecules: int
+    sampling: SamplingConfig
+    seed: int = 0
+    num_atoms: int | None = None
+
+
+@dataclass(frozen=True)
+class _Unit:
+    request: int
+    index: int
+    num_atoms: int
+
+
+def molecule_sizes(model: LoadedMoleculeModel, request: MoleculeRequest) -> list[int]:
+    """Atom count of every molecule of ``request``."""
+    if request.num_atoms is not None:
+        return [request.num_atoms] * request.num_molecules
+    return draw_sizes(np.array(model.size_histogram), request.num_molecules, request.seed)
+
+
+def prior_draw(num_atoms: int, num_types: int, seed: int, index: int) -> torch.Tensor:
+    """The starting point ``[n, 3 + T]`` of molecule ``index`` (coordinates centred)."""
+    generator = torch.Generator().manual_seed((seed * 0x9E3779B1 + index * 0x85EBCA77) % 2**63)
+    x = torch.randn(num_atoms, 3 + num_types, generator=generator)
+    x[:, :3] -= x[:, :3].mean(0)
+    return x
+
+
+class PackedMolecules:
+    """Molecules of several requests, packed across them; iterate for ``(request, molecule)``.
+
+    ``progress(request, n)`` is called after each batch; ``cancelled(request)`` is asked between
+    sampler steps, and a cancelled request's molecules are dropped (see
+    :attr:`cancelled_requests`; the batch is sampled again without them).
+    """
+
+    def __init__(
+        self,
+        model: LoadedMoleculeModel,
+        requests: Sequence[MoleculeRequest],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[int], bool] | None = None,
+        max_atoms: int | None = None,
+    ) -> None:
+        if len({r.sampling for r in requests}) > 1:
+            raise ValueError("packed requests must share one sampler setting")
+        self.model, self.requests = model, requests
+        self.progress, self.cancelled = progress, cancelled
+        self.device = next(model.net.parameters()).device
+        self.max_atoms = max_atoms or MAX_ATOMS.get(self.device.type, MAX_ATOMS["cpu"])
+        self.sampler = make_sampler(model.treatment, requests[0].sampling, Interpolant())
+        self.cancelled_requests: set[int] = set()
+
+    def _packs(self) -> Iterator[list[_Unit]]:
+        pack: list[_Unit] = []
+        atoms = 0
+        for r, request in enumerate(self.requests):
+            for i, n in enumerate(molecule_sizes(self.model, request)):
+                if r in self.cancelled_requests:
+                    continue
+                if pack and atoms + n > self.max_atoms:
+                    yield pack
+                    pack, atoms = [], 0
+                pack.append(_Unit(r, i, n))
+                atoms += n
+        if pack:
+            yield pack
+
+    def _pack_cancelled(self, pack: list[_Unit]) -> bool:
+        if self.cancelled is None:
+            return False
+        asked = {r for r in {u.request for u in pack} if self.cancelled(r)}
+        self.cancelled_requests |= asked
+        return bool(asked)
+
+    @torch.no_grad()
+    def _sample(self, pack: list[_Unit]) -> list[torch.Tensor]:
+        num_types = len(self.model.elements)
+        x0 = torch.cat(
+            [
+                prior_draw(u.num_atoms, num_types, self.requests[u.request].seed, u.index)
+                for u in pack
+            ]
+        ).to(self.device)
+        sizes = torch.tensor([u.num_atoms for u in pack], device=self.device)
+        batch = torch.repeat_interleave(torch.arange(len(pack), device=self.device), sizes)
+        self.model.net.eval()
+        state = self.sampler.sample(
+            lambda x, t: self.model.net(x, t.expand(len(pack)), batch),
+            AtomClouds(batch, len(pack)),
+            x0,
+            seed=self.requests[pack[0].request].seed,
+            cancelled=lambda: self._pack_cancelled(pack),
+            x0=x0,
+        )
+        return list(state.cpu().split(sizes.tolist()))
+
+    def _sample_uncancelled(self, pack: list[_Unit]) -> tuple[list[_Unit], list[torch.Tensor]]:
+        while pack:
+            try:
+                return pack, self._sample(pack)
+            except SamplingCancelled:
+                pack = [u for u in pack if u.request not in self.cancelled_requests]
+        return [], []
+
+    def __iter__(self) -> Iterator[tuple[int, GeneratedMolecule]]:
+        for packed in self._packs():
+            pack, states = self._sample_uncancelled(packed)
+            for unit, state in zip(pack, states, strict=True):
+                types = decode_types(state[:, 3:]).numpy()
+                extra = {
+                    "index": unit.index,
+                    "seed": self.requests[unit.request].seed,
+                    "treatment": self.model.treatment,
+                    "checkpoint": self.model.path.name,
+                }
+                yield unit.request, describe(types, state[:, :3].double().numpy(), extra)
+            if self.progress is not None:
+                for r in sorted({u.request for u in pack}):
+                    self.progress(r, sum(u.request == r for u in pack))

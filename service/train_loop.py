@@ -1,0 +1,66 @@
+"""The training loop every ``qsdiff train`` task shares: steps, validation, saving, stopping.
+
+Every ``val_every`` steps the task's ``validate()`` record (plus step, loss and time) is
+appended to the history and to ``log_path`` (JSON lines), and the checkpoint is saved; SIGTERM
+and Ctrl-C stop the loop after the current step and save, so no training is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from models.training import Trainer
+
+__all__ = ["train_until"]
+
+logger = logging.getLogger(__name__)
+
+
+def train_until(
+    trainer: Trainer,
+    batches: Iterator[Any],
+    *,
+    steps: int,
+    val_every: int,
+    validate: Callable[[], dict],
+    save: Callable[[], None],
+    history: list[dict],
+    log_path: Path,
+    desc: str,
+) -> None:
+    """Train until ``trainer.steps == steps`` (or a stop signal), validating and saving."""
+    stop = {"now": False}
+
+    def on_signal(signum, frame) -> None:  # noqa: ARG001 (signal handler signature)
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=steps, initial=trainer.steps, desc=desc, unit="step")
+    started = time.perf_counter()
+    try:
+        while trainer.steps < steps and not stop["now"]:
+            loss = trainer.step(next(batches))
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.3f}")
+            if trainer.steps % val_every == 0:
+                record = {"step": trainer.steps, "train_loss": loss, **validate()}
+                record["seconds"] = round(time.perf_counter() - started, 1)
+                history.append(record)
+                with log_path.open("a") as log:
+                    log.write(json.dumps(record) + "\n")
+                bar.write(json.dumps(record))
+                save()
+    except KeyboardInterrupt:
+        logger.info("interrupted; saving")
+    finally:
+        bar.close()
+        save()

@@ -1,0 +1,26 @@
+"""``qsdiff bench step``: a small run reports, and (slow) the EDM configuration is fast enough."""
+
+import json
+
+import pytest
+
+from bench.step import edge_flops
+from tests.helpers import run_qsdiff
+
+
+def test_a_small_step_benchmark_reports_time_and_flops():
+    done = run_qsdiff(
+        "bench", "step", "--batch", "4", "--atoms", "5", "--hidden", "16", "--layers", "2",
+        "--warmup", "1", "--repeats", "2", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert 0 < report["seconds_per_step"]["min"] <= report["seconds_per_step"]["median"]
+    assert report["edge_gflop"] == round(edge_flops(4, 5, 16, 2) / 1e9, 1)
+
+
+@pytest.mark.slow
+def test_the_edm_configuration_takes_at_most_1_8_seconds_per_step():
+    done = run_qsdiff("bench", "step", "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["seconds_per_step"]["median"] <= 1.8
