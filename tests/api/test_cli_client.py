@@ -26,3 +26,20 @@ def test_cli_reports_a_server_refusal(server, tmp_path):
                       "--treatment", "af3")  # fmt: skip
     assert done.returncode == 2
     assert "no checkpoint for 'af3'" in done.stderr
+
+
+def test_molecules_cli_runs_a_job_and_writes_sdf_and_flagged_xyz(server, tmp_path):
+    out = tmp_path / "new.sdf"
+    done = run_qsdiff(
+        "molecules", "-n", "5", "--steps", "5", "-o", str(out), "--server", server.url, "--json"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    in_sdf = len([m for m in Chem.SDMolSupplier(str(out), removeHs=False) if m is not None])
+    xyz = out.with_suffix(".xyz")
+    in_xyz = xyz.read_text().count("(flagged)") if xyz.is_file() else 0
+    assert in_sdf + in_xyz == 5
+    refused = run_qsdiff(
+        "molecules", "-o", str(out), "--server", server.url, "--treatment", "geodiff"
+    )
+    assert refused.returncode == 2
+    assert "no molecule checkpoint for 'geodiff'" in refused.stderr

@@ -1,0 +1,167 @@
+"""Protein backbones in and out: PDB / mmCIF files, the npz sets, crops, GLY-backbone writers.
+
+A :class:`Backbone` is one chain segment with all of N, CA, C, O per residue; chains are split
+where consecutive C-alphas are more than 4.2 A apart (a break), as the shipped npz sets are
+(``../shared/data/proteins/README.md``). Files are parsed with gemmi (PDB, mmCIF, gzipped or
+not); a folder of them is read lazily, one file at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import gemmi
+import numpy as np
+
+__all__ = [
+    "Backbone",
+    "load_backbone_set",
+    "random_crop",
+    "read_folder",
+    "read_structure",
+    "write_backbones",
+]
+
+BACKBONE_ATOMS = ("N", "CA", "C", "O")
+BREAK_CA_CA = 4.2  # A
+STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".ent.gz", ".cif.gz")
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """One chain segment: ``coords [L, 4, 3]`` (N, CA, C, O; A), one-letter ``sequence``."""
+
+    name: str
+    coords: np.ndarray
+    sequence: str
+
+    def __len__(self) -> int:
+        return len(self.coords)
+
+    @property
+    def ca(self) -> np.ndarray:
+        """C-alpha coordinates ``[L, 3]``."""
+        return self.coords[:, 1]
+
+
+def _split_at_breaks(name: str, coords: np.ndarray, sequence: str, min_length: int):
+    gaps = np.linalg.norm(np.diff(coords[:, 1], axis=0), axis=-1) > BREAK_CA_CA
+    starts = [0, *(np.nonzero(gaps)[0] + 1).tolist()]
+    ends = [*starts[1:], len(coords)]
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        if b - a >= min_length:
+            suffix = f"#{k}" if len(starts) > 1 else ""
+            yield Backbone(f"{name}{suffix}", coords[a:b], sequence[a:b])
+
+
+def read_structure(path: Path, min_length: int = 2) -> list[Backbone]:
+    """Every protein chain segment of the first model of a PDB / mmCIF file.
+
+    Residues missing any backbone atom are left out; alternate locations: the first.
+    Raises ``ValueError`` naming the file when it cannot be read.
+    """
+    try:
+        structure = gemmi.read_structure(str(path))
+    except (RuntimeError, ValueError) as e:
+        raise ValueError(f"cannot read {path}: {e}") from e
+    if len(structure) == 0:
+        raise ValueError(f"cannot read {path}: no atoms in it")
+    structure.remove_alternative_conformations()
+    backbones = []
+    for chain in structure[0]:
+        coords, letters = [], []
+        for residue in chain:
+            info = gemmi.find_tabulated_residue(residue.name)
+            if info is None or not info.is_amino_acid():
+                continue
+            atoms = [residue.find_atom(a, "*") for a in BACKBONE_ATOMS]
+            if any(atom is None for atom in atoms):
+                continue
+            coords.append([[atom.pos.x, atom.pos.y, atom.pos.z] for atom in atoms])
+            letters.append(info.one_letter_code.upper() if info.one_letter_code != " " else "X")
+        if coords:
+            name = f"{Path(path).name}:{chain.name}"
+            backbones += _split_at_breaks(name, np.array(coords), "".join(letters), min_length)
+    return backbones
+
+
+def read_folder(folder: Path, min_length: int = 2) -> Iterator[Backbone | ValueError]:
+    """Every chain segment of every structure file under ``folder``, streamed, in name order.
+
+    A file that cannot be read yields its ``ValueError`` instead, and the rest still run.
+    """
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and path.name.lower().endswith(STRUCTURE_SUFFIXES):
+            try:
+                yield from read_structure(path, min_length)
+            except ValueError as e:
+                yield e
+
+
+def load_backbone_set(npz: Path) -> list[Backbone]:
+    """The chains of one of the shipped npz sets (``train.npz``, ``ts50.npz``)."""
+    data = np.load(npz)
+    return [
+        Backbone(str(name), data["coords"][o : o + n].astype(np.float64), str(seq))
+        for name, seq, o, n in zip(
+            data["ids"], data["seqs"], data["offsets"], data["lengths"], strict=True
+        )
+    ]
+
+
+def random_crop(backbone: Backbone, length: int, rng: np.random.Generator) -> Backbone:
+    """A random contiguous window of ``length`` residues (the whole chain if shorter)."""
+    if len(backbone) <= length:
+        return backbone
+    start = int(rng.integers(0, len(backbone) - length + 1))
+    end = start + length
+    return Backbone(backbone.name, backbone.coords[start:end], backbone.sequence[start:end])
+
+
+def write_backbones(backbones: list[Backbone], path: Path, remarks: list[str] = ()) -> None:
+    """All-GLY backbones as PDB (``.pdb``) or mmCIF (``.cif``), one chain each (A, B, ...).
+
+    ``remarks`` go into PDB ``REMARK 250`` lines or the mmCIF ``_qsdiff.remark`` category.
+    """
+    structure = gemmi.Structure()
+    structure.name = Path(path).stem
+    model = gemmi.Model(1)
+    for index, backbone in enumerate(backbones):
+        chain = gemmi.Chain(_chain_name(index))
+        for number, xyz in enumerate(backbone.coords, start=1):
+            residue = gemmi.Residue()
+            residue.name = "GLY"
+            residue.seqid = gemmi.SeqId(number, " ")
+            for atom_name, position in zip(BACKBONE_ATOMS, xyz, strict=True):
+                atom = gemmi.Atom()
+                atom.name = atom_name
+                atom.element = gemmi.Element(atom_name[0])
+                atom.pos = gemmi.Position(*map(float, position))
+                atom.occ = 1.0
+                residue.add_atom(atom)
+            chain.add_residue(residue)
+        model.add_chain(chain)
+    structure.add_model(model)
+    structure.setup_entities()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".cif":
+        document = structure.make_mmcif_document()
+        block = document.sole_block()
+        if remarks:
+            block.set_mmcif_category("_qsdiff", {"remark": list(remarks)})
+        document.write_file(str(path))
+    else:
+        header = "".join(f"REMARK 250 {line}\n" for line in remarks)
+        path.write_text(header + structure.make_pdb_string(gemmi.PdbWriteOptions(minimal=True)))
+
+
+def _chain_name(index: int) -> str:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return (
+        letters[index]
+        if index < len(letters)
+        else f"{letters[index // 26 - 1]}{letters[index % 26]}"
+    )
