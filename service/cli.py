@@ -12,7 +12,14 @@ import importlib
 import logging
 from importlib import metadata
 
-from service import conformers_cli, molecules_cli, serve, train, train_molecules
+from service import (
+    conformers_cli,
+    molecules_cli,
+    serve,
+    train,
+    train_backbones,
+    train_molecules,
+)
 from service.config import get_settings
 from service.runtime import tune_allocator
 
@@ -62,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
     train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
     train_molecules.add_arguments(tasks.add_parser("molecules", help="de novo molecules on QM9"))
+    train_backbones.add_arguments(tasks.add_parser("backbones", help="protein C-alpha backbones"))
     bench = commands.add_parser(
         "bench",
         help="run a benchmark (prints a table, or JSON with --json)",
@@ -91,4 +99,6 @@ def main(argv: list[str] | None = None) -> int:
         return molecules_cli.run(args, get_settings())
     if args.task == "molecules":
         return train_molecules.run(args, get_settings())
+    if args.task == "backbones":
+        return train_backbones.run(args, get_settings())
     return train.run(args, get_settings())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import logging
 from pathlib import Path
 
 import torch
@@ -25,11 +24,9 @@ from models.tasks.conformer import SamplingConfig, sample_conformers
 from models.training import TrainConfig, Trainer
 from service.checkpoints import conformer_net_config, save_atomically, update_model_card
 from service.config import Settings
-from service.train_loop import train_until
+from service.train_loop import load_resumable, train_until
 
 __all__ = ["add_arguments", "run"]
-
-logger = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,16 +69,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train until ``args.steps``; resume when the checkpoint exists."""
     torch.manual_seed(args.seed)
     path = args.checkpoint or settings.checkpoint_dir / f"conformer-{args.treatment}.pt"
-    state = (
-        torch.load(path, map_location=args.device, weights_only=False) if path.is_file() else None
-    )
+    state = load_resumable(path, args.device, args.treatment)
     if state is not None:
         net_config = conformer_net_config(state["net_config"])
         train_config = TrainConfig(**state["train_config"])
-        if train_config.treatment != args.treatment:
-            raise SystemExit(
-                f"{path} was trained with {train_config.treatment}, not {args.treatment}"
-            )
     else:
         net_config = ConformerNetConfig(
             ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=args.hidden, layers=args.layers
@@ -93,7 +84,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if state is not None:
         trainer.load_state_dict(state)
         history = state.get("history", [])
-        logger.info("resuming %s at step %d", path, trainer.steps)
 
     train_set = load_conformer_set(settings.qm9_npz, "train", settings.cache_dir, args.limit_train)
     valid_set = load_conformer_set(settings.qm9_npz, "valid", settings.cache_dir)

@@ -15,13 +15,29 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import torch
 from tqdm import tqdm
 
 from models.training import Trainer
 
-__all__ = ["train_until"]
+__all__ = ["load_resumable", "train_until"]
 
 logger = logging.getLogger(__name__)
+
+
+def load_resumable(path: Path, device: str, treatment: str) -> dict | None:
+    """The saved state at ``path`` to resume from, or None when there is none yet.
+
+    Exits with a message when the checkpoint was trained with another treatment.
+    """
+    if not path.is_file():
+        return None
+    state = torch.load(path, map_location=device, weights_only=False)
+    saved = state["train_config"]["treatment"]
+    if saved != treatment:
+        raise SystemExit(f"{path} was trained with {saved}, not {treatment}")
+    logger.info("resuming %s at step %d", path, state["steps"])
+    return state
 
 
 def train_until(

@@ -8,7 +8,6 @@ validity of ``--val-samples`` sampled molecules, then saves the checkpoint
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 import torch
@@ -24,11 +23,9 @@ from models.training import TrainConfig, Trainer
 from service.checkpoints import save_atomically, update_model_card
 from service.config import Settings
 from service.molecule_data import MoleculeBatches, molecule_data
-from service.train_loop import train_until
+from service.train_loop import load_resumable, train_until
 
 __all__ = ["add_arguments", "run"]
-
-logger = logging.getLogger(__name__)
 
 VALIDATION_SAMPLING = SamplingConfig("ode", 50)
 
@@ -54,16 +51,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train until ``args.steps``; resume when the checkpoint exists."""
     torch.manual_seed(args.seed)
     path = args.checkpoint or settings.checkpoint_dir / f"molecule-{args.treatment}.pt"
-    state = (
-        torch.load(path, map_location=args.device, weights_only=False) if path.is_file() else None
-    )
+    state = load_resumable(path, args.device, args.treatment)
     if state is not None:
         net_config = MoleculeNetConfig(**state["net_config"])
         train_config = TrainConfig(**state["train_config"])
-        if train_config.treatment != args.treatment:
-            raise SystemExit(
-                f"{path} was trained with {train_config.treatment}, not {args.treatment}"
-            )
     else:
         net_config = MoleculeNetConfig(len(ELEMENTS), hidden=args.hidden, layers=args.layers)
         train_config = TrainConfig(args.treatment, lr=args.lr, batch_size=args.batch_size)
@@ -75,7 +66,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if state is not None:
         trainer.load_state_dict(state)
         history = state.get("history", [])
-        logger.info("resuming %s at step %d", path, trainer.steps)
 
     train = load_qm9_atoms(settings.qm9_npz, "train")
     histogram = train.size_histogram()

@@ -1,0 +1,151 @@
+"""``qsdiff train backbones``: train (or resume) a C-alpha backbone checkpoint.
+
+Trains on random crops of the chains in ``--data`` (default: the shipped ``train.npz``, about
+two hundred chains; any npz of that layout, such as a CATH or AFDB export, works the same, and
+``--device cuda`` trains on a GPU). Every ``--val-every`` steps it logs the EMA network's
+validation loss on TS50 crops and the C-alpha spacing and secondary structure of a few sampled
+backbones, then saves (see :func:`service.train_loop.train_until`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from chem.backbone import rebuild_backbone
+from chem.proteins import load_backbone_set
+from chem.secondary_structure import dssp, fractions
+from models.interpolant import Interpolant
+from models.networks.backbone_net import BackboneNet, BackboneNetConfig
+from models.objectives import TREATMENTS
+from models.tasks.backbone import sample_backbones
+from models.tasks.conformer import SamplingConfig
+from models.training import TrainConfig, Trainer
+from service.backbone_data import BackboneCrops, backbone_data
+from service.checkpoints import save_atomically, update_model_card
+from service.config import Settings
+from service.train_loop import load_resumable, train_until
+
+__all__ = ["add_arguments", "run"]
+
+VALIDATION_SAMPLING = SamplingConfig("ode", 50)
+VALIDATION_LENGTH = 100
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``qsdiff train backbones``."""
+    parser.add_argument("--treatment", choices=TREATMENTS, required=True)
+    parser.add_argument(
+        "--checkpoint", type=Path, help="default: checkpoints/backbone-TREATMENT.pt"
+    )
+    parser.add_argument("--data", type=Path, help="chains npz (default: proteins/train.npz)")
+    parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--min-length", type=int, default=32)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--val-every", type=int, default=500)
+    parser.add_argument("--val-samples", type=int, default=8)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Train until ``args.steps``; resume when the checkpoint exists."""
+    torch.manual_seed(args.seed)
+    path = args.checkpoint or settings.checkpoint_dir / f"backbone-{args.treatment}.pt"
+    data = args.data or settings.data_dir / "proteins" / "train.npz"
+    state = load_resumable(path, args.device, args.treatment)
+    if state is not None:
+        net_config = BackboneNetConfig(**state["net_config"])
+        train_config = TrainConfig(**state["train_config"])
+    else:
+        net_config = BackboneNetConfig(hidden=args.hidden, layers=args.layers)
+        train_config = TrainConfig(args.treatment, lr=args.lr, batch_size=args.batch_size)
+    trainer = Trainer(
+        BackboneNet(net_config).to(args.device), train_config, Interpolant(), data=backbone_data
+    )
+    trainer.ema.to(args.device)
+    history: list[dict] = state.get("history", []) if state is not None else []
+    if state is not None:
+        trainer.load_state_dict(state)
+
+    chains = load_backbone_set(data)
+    crops = BackboneCrops(chains, args.min_length, args.max_length)
+    valid = BackboneCrops(load_backbone_set(settings.data_dir / "proteins" / "ts50.npz"))
+    fixed = np.random.default_rng(1)
+    val_batches = [valid.random(train_config.batch_size, fixed) for _ in range(4)]
+    rng = np.random.default_rng(args.seed + trainer.steps)
+
+    def batches():
+        while True:
+            yield crops.random(train_config.batch_size, rng).to(args.device)
+
+    def validate() -> dict:
+        samples = sample_backbones(
+            trainer.ema,
+            [VALIDATION_LENGTH] * args.val_samples,
+            train_config.treatment,
+            VALIDATION_SAMPLING,
+            seed=0,
+        )
+        cas = [s.double().numpy() for s in samples]
+        spacing = float(np.mean([np.linalg.norm(np.diff(ca, axis=0), axis=1).mean() for ca in cas]))
+        codes = "".join(dssp(rebuild_backbone(ca)) for ca in cas)
+        ss = fractions(codes)
+        return {
+            "val_loss": trainer.validation_loss([b.to(args.device) for b in val_batches]),
+            "ca_distance": spacing,
+            "helix": ss["helix"],
+            "strand": ss["strand"],
+        }
+
+    def save() -> None:
+        update_model_card(
+            path,
+            "training",
+            {
+                "task": "backbone",
+                "treatment": train_config.treatment,
+                "steps": trainer.steps,
+                "batch_size": train_config.batch_size,
+                "lr": train_config.lr,
+                "network": net_config.to_dict(),
+                "data": {"file": str(data.name), "chains": len(chains)},
+                "crops": [args.min_length, args.max_length],
+                "device": args.device,
+                "validation": {
+                    "data": "ts50.npz crops (loss); sampled length-100 backbones",
+                    "history": history,
+                },
+                "command": f"qsdiff train backbones --treatment {train_config.treatment} "
+                f"--steps {args.steps}",
+            },
+        )
+        save_atomically(
+            {
+                **trainer.state_dict(),
+                "task": "backbone",
+                "net_config": net_config.to_dict(),
+                "history": history,
+            },
+            path,
+        )
+
+    train_until(
+        trainer,
+        batches(),
+        steps=args.steps,
+        val_every=args.val_every,
+        validate=validate,
+        save=save,
+        history=history,
+        log_path=path.with_name(path.stem + ".log.jsonl"),
+        desc=f"train backbones {args.treatment}",
+    )
+    return 0
