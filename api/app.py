@@ -11,7 +11,7 @@ from api.deps import require_key
 from api.errors import install_error_handlers
 from api.limits import install_body_limit
 from api.metrics import install_metrics
-from api.routes import conformers, health, jobs, models, molecules
+from api.routes import backbones, conformers, health, jobs, models, molecules
 from service.config import Settings, get_settings
 from service.executor import LocalExecutor, local_worker_count
 from service.inline import InlineBatcher
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(health.router)
-    for router in (models.router, conformers.router, molecules.router, jobs.router):
+    routers = (models.router, conformers.router, molecules.router, backbones.router, jobs.router)
+    for router in routers:
         app.include_router(router, dependencies=[Depends(require_key)])
     install_error_handlers(app)
     install_metrics(app)

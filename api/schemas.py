@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.jobstore import Job, JobStatus
 
 __all__ = [
+    "BackboneResult",
     "ConformerResult",
     "JobCreate",
     "JobList",
@@ -29,7 +30,7 @@ class JobCreate(BaseModel):
         },
     )
 
-    task: Literal["conformers", "molecules"]
+    task: Literal["conformers", "molecules", "backbones"]
     params: dict[str, Any]
     idempotency_key: str | None = Field(None, max_length=128)
 
@@ -86,6 +87,22 @@ class MoleculeResult(BaseModel):
     sdf: str
     xyz: str = Field(description="molecules no bonds could be found for (flagged); often empty")
     samples: list[dict[str, Any]] = Field(description="per molecule: EDM's metrics, SMILES")
+    num_samples: int
+    seed: int
+    treatment: str
+    sampler: str
+    num_steps: int
+    elapsed_seconds: float
+    batch_requests: int = Field(description="inline requests sampled in one batch with this one")
+
+
+class BackboneResult(BaseModel):
+    """``POST /v1/backbones``: all-GLY N/CA/C/O backbones as PDB and mmCIF text."""
+
+    pdb: str
+    cif: str
+    samples: list[dict[str, Any]] = Field(description="per backbone: geometry, DSSP, seed")
+    length: int
     num_samples: int
     seed: int
     treatment: str

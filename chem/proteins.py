@@ -56,10 +56,11 @@ def _split_at_breaks(name: str, coords: np.ndarray, sequence: str, min_length: i
             yield Backbone(f"{name}{suffix}", coords[a:b], sequence[a:b])
 
 
-def read_structure(path: Path, min_length: int = 2) -> list[Backbone]:
+def read_structure(path: Path, min_length: int = 2, split_breaks: bool = True) -> list[Backbone]:
     """Every protein chain segment of the first model of a PDB / mmCIF file.
 
-    Residues missing any backbone atom are left out; alternate locations: the first.
+    Residues missing any backbone atom are left out; alternate locations: the first. With
+    ``split_breaks=False`` each chain is kept whole, gaps or not.
     Raises ``ValueError`` naming the file when it cannot be read.
     """
     try:
@@ -83,7 +84,10 @@ def read_structure(path: Path, min_length: int = 2) -> list[Backbone]:
             letters.append(info.one_letter_code.upper() if info.one_letter_code != " " else "X")
         if coords:
             name = f"{Path(path).name}:{chain.name}"
-            backbones += _split_at_breaks(name, np.array(coords), "".join(letters), min_length)
+            if split_breaks:
+                backbones += _split_at_breaks(name, np.array(coords), "".join(letters), min_length)
+            elif len(coords) >= min_length:
+                backbones.append(Backbone(name, np.array(coords), "".join(letters)))
     return backbones
 
 
@@ -155,7 +159,9 @@ def write_backbones(backbones: list[Backbone], path: Path, remarks: list[str] = 
         document.write_file(str(path))
     else:
         header = "".join(f"REMARK 250 {line}\n" for line in remarks)
-        path.write_text(header + structure.make_pdb_string(gemmi.PdbWriteOptions(minimal=True)))
+        options = gemmi.PdbWriteOptions(minimal=True)
+        options.cryst1_record = False  # no unit cell: a model, not a crystal
+        path.write_text(header + structure.make_pdb_string(options))
 
 
 def _chain_name(index: int) -> str:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
+from models.networks.backbone_net import BackboneNet, BackboneNetConfig
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
 
@@ -19,6 +20,7 @@ __all__ = [
     "LoadedModel",
     "LoadedMoleculeModel",
     "conformer_net_config",
+    "load_backbone_model",
     "load_conformer_model",
     "load_molecule_model",
     "save_atomically",
@@ -94,7 +96,22 @@ def load_molecule_model(path: Path, device: str = "cpu") -> LoadedMoleculeModel:
     )
 
 
-LOADERS = {"conformer": load_conformer_model, "molecule": load_molecule_model}
+def load_backbone_model(path: Path, device: str = "cpu") -> LoadedModel:
+    """The EMA weights of a backbone checkpoint on ``device``."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    state = torch.load(path, map_location=device, weights_only=False)
+    net = BackboneNet(BackboneNetConfig(**state["net_config"]))
+    net.load_state_dict(state["ema"])
+    net.to(device).eval()
+    return LoadedModel(net, state["train_config"]["treatment"], int(state["steps"]), path)
+
+
+LOADERS = {
+    "conformer": load_conformer_model,
+    "molecule": load_molecule_model,
+    "backbone": load_backbone_model,
+}
 """Checkpoint loader of each task (checkpoints are named ``TASK-TREATMENT.pt``)."""
 
 

@@ -1,8 +1,8 @@
 """``qsdiff``: the one command-line entry point.
 
-Subcommands: ``serve`` (API and workers), ``conformers`` and ``molecules`` (generate, locally
-or through a server), ``train``, ``bench``. Each subcommand lives in its own module with
-``add_arguments`` and ``run``.
+Subcommands: ``serve`` (API and workers), ``conformers``, ``molecules`` and ``backbones``
+(generate, locally or through a server), ``train``, ``bench``. Each subcommand lives in its
+own module with ``add_arguments`` and ``run``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 from importlib import metadata
 
 from service import (
+    backbones_cli,
     conformers_cli,
     molecules_cli,
     serve,
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
     )
+    backbones_cli.add_arguments(
+        commands.add_parser(
+            "backbones",
+            help="protein backbones of a given length (PDB / mmCIF out)",
+            description=backbones_cli.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
     training = commands.add_parser("train", help="train (or resume) a checkpoint")
     tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
     train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
@@ -97,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return conformers_cli.run(args, get_settings())
     if args.command == "molecules":
         return molecules_cli.run(args, get_settings())
+    if args.command == "backbones":
+        return backbones_cli.run(args, get_settings())
     if args.task == "molecules":
         return train_molecules.run(args, get_settings())
     if args.task == "backbones":

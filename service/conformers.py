@@ -19,6 +19,7 @@ from chem.stereo import match_reflection, stereo_labels
 from models.samplers import SamplingCancelled
 from models.tasks.conformer import SamplingConfig, sample_conformers
 from service.checkpoints import LoadedModel
+from service.packing import Packer
 
 __all__ = [
     "ConformerJob",
@@ -61,6 +62,11 @@ class _Unit:
     molecule: InputMolecule
     k: int
 
+    @property
+    def size(self) -> int:
+        """Atoms, what packing counts."""
+        return self.molecule.graph.num_atoms
+
 
 RETRY_OFFSET = 1_000_003  # conformer index shift of a stereo retry's prior draw
 
@@ -83,9 +89,7 @@ class PackedRun:
     Records of one request come in its order (molecule by molecule, conformer by conformer).
     A conformer whose stereo still disagrees with its input after the mirror fix is sampled
     again from a new prior draw, up to ``stereo_retries`` times (the last try is kept).
-    ``progress(request, n)`` is called after each pack with that request's finished count;
-    ``cancelled(request)`` is asked between sampler steps: a cancelled request is dropped (see
-    :attr:`cancelled_requests`) and the pack it shared is sampled again without it.
+    ``progress`` and ``cancelled`` work per request, as in :class:`service.packing.Packer`.
     """
 
     def __init__(
@@ -100,12 +104,20 @@ class PackedRun:
     ) -> None:
         if len({request.job.sampling for request in requests}) > 1:
             raise ValueError("packed requests must share one sampler setting")
-        self.model, self.requests = model, requests
-        if max_atoms is None:
-            max_atoms = MAX_ATOMS.get(next(model.net.parameters()).device.type, MAX_ATOMS["cpu"])
-        self.max_atoms, self.stereo_retries = max_atoms, stereo_retries
-        self.progress, self.cancelled = progress, cancelled
-        self.cancelled_requests: set[int] = set()
+        self.model, self.requests, self.stereo_retries = model, requests, stereo_retries
+        device = next(model.net.parameters()).device.type
+        self._packer = Packer(
+            self._units(),
+            self._sample_with_retries,
+            max_atoms or MAX_ATOMS.get(device, MAX_ATOMS["cpu"]),
+            progress,
+            cancelled,
+        )
+
+    @property
+    def cancelled_requests(self) -> set[int]:
+        """Requests that were dropped because they were cancelled."""
+        return self._packer.cancelled_requests
 
     def _units(self) -> Iterator[_Unit]:
         for r, request in enumerate(self.requests):
@@ -114,29 +126,9 @@ class PackedRun:
                     for k in range(request.job.num_conformers):
                         yield _Unit(r, molecule, k)
 
-    def _packs(self) -> Iterator[list[_Unit]]:
-        pack: list[_Unit] = []
-        atoms = 0
-        for unit in self._units():
-            if unit.request in self.cancelled_requests:
-                continue
-            n = unit.molecule.graph.num_atoms
-            if pack and atoms + n > self.max_atoms:
-                yield pack
-                pack, atoms = [], 0
-            pack.append(unit)
-            atoms += n
-        if pack:
-            yield pack
-
-    def _pack_cancelled(self, pack: list[_Unit]) -> bool:
-        if self.cancelled is None:
-            return False
-        asked = {r for r in {u.request for u in pack} if self.cancelled(r)}
-        self.cancelled_requests |= asked
-        return bool(asked)
-
-    def _sample(self, pack: list[_Unit], seed: int, attempt: int) -> list[tuple[np.ndarray, int]]:
+    def _sample(
+        self, pack: list[_Unit], attempt: int, cancelled: Callable[[], bool]
+    ) -> list[tuple[np.ndarray, int]]:
         """Mirror-fixed coordinates and matched stereo-label counts for every unit."""
         model = self.model
         device = next(model.net.parameters()).device
@@ -157,13 +149,15 @@ class PackedRun:
                 for g in (u.molecule.graph for u in pack)
             ]
         ).to(device)
+        first = pack[0]
+        job = self.requests[first.request].job
         coords = sample_conformers(
             model.net,
             batch,
             model.treatment,
-            self.requests[pack[0].request].job.sampling,
-            seed=seed,
-            cancelled=lambda: self._pack_cancelled(pack),
+            job.sampling,
+            seed=job.seed + first.molecule.index * 1009 + first.k + attempt,  # SDE noise only
+            cancelled=cancelled,
             x0=x0.to(device),
         )
         per_graph = coords.detach().cpu().double().split(batch.ptr.diff().tolist())
@@ -172,8 +166,10 @@ class PackedRun:
             for u, x in zip(pack, per_graph, strict=True)
         ]
 
-    def _sample_with_retries(self, pack: list[_Unit], seed: int) -> list[tuple[np.ndarray, int]]:
-        results = self._sample(pack, seed, 0)
+    def _sample_with_retries(
+        self, pack: list[_Unit], cancelled: Callable[[], bool]
+    ) -> list[tuple[np.ndarray, int]]:
+        results = self._sample(pack, 0, cancelled)
         for attempt in range(1, self.stereo_retries + 1):
             wrong = [
                 i for i, (u, (_, matched)) in enumerate(zip(pack, results, strict=True))
@@ -181,31 +177,14 @@ class PackedRun:
             ]  # fmt: skip
             if not wrong:
                 break
-            again = self._sample([pack[i] for i in wrong], seed, attempt)
+            again = self._sample([pack[i] for i in wrong], attempt, cancelled)
             for i, result in zip(wrong, again, strict=True):
                 results[i] = result
         return results
 
-    def _sample_uncancelled(
-        self, pack: list[_Unit], seed: int
-    ) -> tuple[list[_Unit], list[tuple[np.ndarray, int]]]:
-        """Sample ``pack``; when a request in it is cancelled, again without that request."""
-        while pack:
-            try:
-                return pack, self._sample_with_retries(pack, seed)
-            except SamplingCancelled:
-                pack = [u for u in pack if u.request not in self.cancelled_requests]
-        return [], []
-
     def __iter__(self) -> Iterator[tuple[int, ConformerRecord]]:
-        for pack_index, packed in enumerate(self._packs()):
-            seed = self.requests[packed[0].request].job.seed + pack_index
-            pack, results = self._sample_uncancelled(packed, seed)
-            for unit, (coords, matched) in zip(pack, results, strict=True):
-                yield unit.request, self._record(unit, coords, matched)
-            if self.progress is not None:
-                for r in sorted({u.request for u in pack}):
-                    self.progress(r, sum(u.request == r for u in pack))
+        for unit, (coords, matched) in self._packer:
+            yield unit.request, self._record(unit, coords, matched)
 
     def _record(self, unit: _Unit, coords: np.ndarray, matched: int) -> ConformerRecord:
         molecule, job = unit.molecule, self.requests[unit.request].job

@@ -16,11 +16,11 @@ import torch
 
 from chem.generated import GeneratedMolecule, describe
 from models.interpolant import Interpolant
-from models.samplers import SamplingCancelled
 from models.spaces import AtomClouds
 from models.tasks.conformer import SamplingConfig, make_sampler
 from models.tasks.molecule import decode_types, draw_sizes
 from service.checkpoints import LoadedMoleculeModel
+from service.packing import Packer
 
 __all__ = ["MoleculeRequest", "PackedMolecules", "molecule_sizes"]
 
@@ -41,7 +41,7 @@ class MoleculeRequest:
 class _Unit:
     request: int
     index: int
-    num_atoms: int
+    size: int  # atoms
 
 
 def molecule_sizes(model: LoadedMoleculeModel, request: MoleculeRequest) -> list[int]:
@@ -62,9 +62,7 @@ def prior_draw(num_atoms: int, num_types: int, seed: int, index: int) -> torch.T
 class PackedMolecules:
     """Molecules of several requests, packed across them; iterate for ``(request, molecule)``.
 
-    ``progress(request, n)`` is called after each batch; ``cancelled(request)`` is asked between
-    sampler steps, and a cancelled request's molecules are dropped (see
-    :attr:`cancelled_requests`; the batch is sampled again without them).
+    ``progress`` and ``cancelled`` work per request, as in :class:`service.packing.Packer`.
     """
 
     def __init__(
@@ -79,44 +77,28 @@ class PackedMolecules:
         if len({r.sampling for r in requests}) > 1:
             raise ValueError("packed requests must share one sampler setting")
         self.model, self.requests = model, requests
-        self.progress, self.cancelled = progress, cancelled
         self.device = next(model.net.parameters()).device
-        self.max_atoms = max_atoms or MAX_ATOMS.get(self.device.type, MAX_ATOMS["cpu"])
         self.sampler = make_sampler(model.treatment, requests[0].sampling, Interpolant())
-        self.cancelled_requests: set[int] = set()
+        units = (
+            _Unit(r, i, n)
+            for r, request in enumerate(requests)
+            for i, n in enumerate(molecule_sizes(model, request))
+        )
+        max_atoms = max_atoms or MAX_ATOMS.get(self.device.type, MAX_ATOMS["cpu"])
+        self._packer = Packer(units, self._sample, max_atoms, progress, cancelled)
 
-    def _packs(self) -> Iterator[list[_Unit]]:
-        pack: list[_Unit] = []
-        atoms = 0
-        for r, request in enumerate(self.requests):
-            for i, n in enumerate(molecule_sizes(self.model, request)):
-                if r in self.cancelled_requests:
-                    continue
-                if pack and atoms + n > self.max_atoms:
-                    yield pack
-                    pack, atoms = [], 0
-                pack.append(_Unit(r, i, n))
-                atoms += n
-        if pack:
-            yield pack
-
-    def _pack_cancelled(self, pack: list[_Unit]) -> bool:
-        if self.cancelled is None:
-            return False
-        asked = {r for r in {u.request for u in pack} if self.cancelled(r)}
-        self.cancelled_requests |= asked
-        return bool(asked)
+    @property
+    def cancelled_requests(self) -> set[int]:
+        """Requests that were dropped because they were cancelled."""
+        return self._packer.cancelled_requests
 
     @torch.no_grad()
-    def _sample(self, pack: list[_Unit]) -> list[torch.Tensor]:
+    def _sample(self, pack: list[_Unit], cancelled: Callable[[], bool]) -> list[torch.Tensor]:
         num_types = len(self.model.elements)
         x0 = torch.cat(
-            [
-                prior_draw(u.num_atoms, num_types, self.requests[u.request].seed, u.index)
-                for u in pack
-            ]
+            [prior_draw(u.size, num_types, self.requests[u.request].seed, u.index) for u in pack]
         ).to(self.device)
-        sizes = torch.tensor([u.num_atoms for u in pack], device=self.device)
+        sizes = torch.tensor([u.size for u in pack], device=self.device)
         batch = torch.repeat_interleave(torch.arange(len(pack), device=self.device), sizes)
         self.model.net.eval()
         state = self.sampler.sample(
@@ -124,31 +106,18 @@ class PackedMolecules:
             AtomClouds(batch, len(pack)),
             x0,
             seed=self.requests[pack[0].request].seed,
-            cancelled=lambda: self._pack_cancelled(pack),
+            cancelled=cancelled,
             x0=x0,
         )
         return list(state.cpu().split(sizes.tolist()))
 
-    def _sample_uncancelled(self, pack: list[_Unit]) -> tuple[list[_Unit], list[torch.Tensor]]:
-        while pack:
-            try:
-                return pack, self._sample(pack)
-            except SamplingCancelled:
-                pack = [u for u in pack if u.request not in self.cancelled_requests]
-        return [], []
-
     def __iter__(self) -> Iterator[tuple[int, GeneratedMolecule]]:
-        for packed in self._packs():
-            pack, states = self._sample_uncancelled(packed)
-            for unit, state in zip(pack, states, strict=True):
-                types = decode_types(state[:, 3:]).numpy()
-                extra = {
-                    "index": unit.index,
-                    "seed": self.requests[unit.request].seed,
-                    "treatment": self.model.treatment,
-                    "checkpoint": self.model.path.name,
-                }
-                yield unit.request, describe(types, state[:, :3].double().numpy(), extra)
-            if self.progress is not None:
-                for r in sorted({u.request for u in pack}):
-                    self.progress(r, sum(u.request == r for u in pack))
+        for unit, state in self._packer:
+            types = decode_types(state[:, 3:]).numpy()
+            extra = {
+                "index": unit.index,
+                "seed": self.requests[unit.request].seed,
+                "treatment": self.model.treatment,
+                "checkpoint": self.model.path.name,
+            }
+            yield unit.request, describe(types, state[:, :3].double().numpy(), extra)

@@ -25,6 +25,8 @@ JobId = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="as returned o
 MEDIA_TYPES = {
     "sdf": "chemical/x-mdl-sdfile",
     "xyz": "chemical/x-xyz",
+    "pdb": "chemical/x-pdb",
+    "cif": "chemical/x-mmcif",
     "json": "application/json",
 }
 
@@ -103,11 +105,12 @@ def results(
     store: StoreDep,
     settings: SettingsDep,
     owner: OwnerDep,
-    format: Literal["sdf", "xyz", "json", "zip"] = "sdf",
+    format: Literal["sdf", "xyz", "pdb", "cif", "json", "zip"] = "sdf",
 ) -> Response:
     """The result files of a succeeded job, streamed (``zip`` holds all of them).
 
-    ``xyz`` holds the generated molecules that could not be given bonds (``molecules`` jobs).
+    ``sdf``: conformers and molecules; ``xyz``: the generated molecules that could not be given
+    bonds; ``pdb`` and ``cif``: backbones; ``json``: the manifest with per-sample metrics.
     """
     job = store.get(job_id, owner)
     if job.status != JobStatus.SUCCEEDED:

@@ -1,0 +1,68 @@
+"""``/v1/backbones`` and ``backbones`` jobs on a real server (a tiny, untrained checkpoint)."""
+
+import io
+import zipfile
+
+import pytest
+
+from chem.proteins import read_structure
+from tests.api.conftest import start_server, stop_server, wait_for
+from tests.test_backbones_cli import save_tiny_backbone_checkpoint
+
+
+@pytest.fixture(scope="module")
+def backbone_server(tmp_path_factory):
+    checkpoints = tmp_path_factory.mktemp("checkpoints")
+    save_tiny_backbone_checkpoint(checkpoints / "backbone-quotient.pt")
+    running = start_server(tmp_path_factory.mktemp("state"), checkpoint_dir=str(checkpoints))
+    yield running
+    stop_server(running)
+
+
+def test_sync_backbones_come_back_as_pdb_and_mmcif(backbone_server, tmp_path):
+    body = {"length": 30, "num_samples": 2, "num_steps": 3, "seed": 1}
+    with backbone_server.client() as client:
+        answer = client.post("/v1/backbones", json=body)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    for fmt in ("pdb", "cif"):
+        path = tmp_path / f"b.{fmt}"
+        path.write_text(result[fmt])
+        assert [len(c) for c in read_structure(path, split_breaks=False)] == [30, 30]
+    assert len(result["samples"]) == 2
+    assert result["samples"][0]["length"] == 30
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"length": 5}, ["body", "length"], "greater than or equal to 8"),
+        ({"length": 2000}, ["body", "length"], "less than or equal to 512"),
+        ({"length": 30, "treatment": "equivariant"}, ["treatment"], "no backbone checkpoint"),
+        ({"length": 30, "gamma": -1}, ["body", "gamma"], "greater than or equal to 0"),
+        ({"num_samples": 2}, ["body", "length"], "Field required"),
+    ],
+)
+def test_bad_backbone_requests_name_the_field(backbone_server, payload, field, message):
+    with backbone_server.client() as client:
+        answer = client.post("/v1/backbones", json=payload)
+    assert answer.status_code == 422, answer.text
+    assert any(d["loc"] == field and message in d["msg"] for d in answer.json()["detail"])
+
+
+def test_a_backbones_job_streams_pdb_cif_and_zip(backbone_server):
+    with backbone_server.client() as client:
+        submitted = client.post(
+            "/v1/jobs",
+            json={"task": "backbones", "params": {"length": 20, "num_samples": 3, "num_steps": 3}},
+        )
+        assert submitted.status_code == 202, submitted.text
+        job = wait_for(client, submitted.json()["id"])
+        assert job["status"] == "succeeded", job
+        results = f"/v1/jobs/{job['id']}/results"
+        pdb = client.get(results, params={"format": "pdb"})
+        assert pdb.headers["content-type"].startswith("chemical/x-pdb")
+        assert pdb.text.count("ATOM") == 3 * 20 * 4
+        archive = zipfile.ZipFile(io.BytesIO(client.get(results, params={"format": "zip"}).content))
+        assert sorted(archive.namelist()) == ["backbones.cif", "backbones.pdb", "manifest.json"]
+        assert client.get(results, params={"format": "sdf"}).status_code == 404
