@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "batching": ("bench.batching", "samples/s with requests packed together vs one at a time"),
     "step": ("bench.step", "one denoising step of the molecule network at EDM's configuration"),
     "molecules": ("bench.molecules", "EDM's metrics of every shipped molecule checkpoint"),
+    "backbones": ("bench.backbones", "backbone metrics of every shipped backbone checkpoint"),
 }
 
 

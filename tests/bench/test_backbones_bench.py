@@ -1,0 +1,27 @@
+"""``qsdiff bench backbones``, briefly, on a tiny untrained checkpoint."""
+
+import json
+
+import pytest
+
+from service.config import Settings
+from tests.helpers import run_qsdiff
+from tests.test_backbones_cli import save_tiny_backbone_checkpoint
+
+
+@pytest.mark.skipif(
+    not (Settings().data_dir / "proteins" / "ts50.npz").is_file(), reason="protein data missing"
+)
+def test_a_short_run_reports_every_metric_beside_the_reference(tmp_path):
+    checkpoint = save_tiny_backbone_checkpoint(tmp_path / "backbone-quotient.pt")
+    done = run_qsdiff(
+        "bench", "backbones", "--checkpoints", str(checkpoint), "--lengths", "20",
+        "--n", "2", "--steps", "2",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    row = report["methods"]["backbone-quotient"]["lengths"]["20"]
+    assert row["chains"] == 2
+    assert row["torsion_w1"] > 0
+    assert 0 < row["novelty_max_tm"] <= 1
+    assert abs(report["reference_set"]["mean_ca_distance"] - 3.80) < 0.05
