@@ -21,7 +21,7 @@ from chem.secondary_structure import dssp, fractions
 from models.tasks.backbone import sample_backbones
 from models.tasks.conformer import SamplingConfig
 from service.checkpoints import LoadedModel
-from service.packing import Packer
+from service.packing import Packer, unit_generator
 
 __all__ = ["BackboneRequest", "GeneratedBackbone", "PackedBackbones"]
 
@@ -55,7 +55,7 @@ class _Unit:
 
 def prior_draw(length: int, seed: int, index: int) -> torch.Tensor:
     """The starting point ``[L, 3]`` (nm, centred) of backbone ``index``."""
-    generator = torch.Generator().manual_seed((seed * 0x9E3779B1 + index * 0x85EBCA77) % 2**63)
+    generator = unit_generator(seed, index)
     x = torch.randn(length, 3, generator=generator)
     return x - x.mean(0)
 

@@ -19,7 +19,7 @@ from chem.stereo import match_reflection, stereo_labels
 from models.samplers import SamplingCancelled
 from models.tasks.conformer import SamplingConfig, sample_conformers
 from service.checkpoints import LoadedModel
-from service.packing import Packer
+from service.packing import Packer, unit_generator
 
 __all__ = [
     "ConformerJob",
@@ -77,8 +77,7 @@ def prior_draw(num_atoms: int, seed: int, molecule: int, conformer: int) -> torc
     A function of ``(seed, molecule, conformer)`` only, so ODE samples do not depend on how
     conformers are packed into batches (SDE samples still draw per-step noise per pack).
     """
-    mixed = (seed * 0x9E3779B1 + molecule * 0x85EBCA77 + conformer * 0xC2B2AE3D) % 2**63
-    generator = torch.Generator().manual_seed(mixed)
+    generator = unit_generator(seed, molecule, conformer)
     x = torch.randn(num_atoms, 3, generator=generator)
     return x - x.mean(0)
 

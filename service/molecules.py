@@ -20,7 +20,7 @@ from models.spaces import AtomClouds
 from models.tasks.conformer import SamplingConfig, make_sampler
 from models.tasks.molecule import decode_types, draw_sizes
 from service.checkpoints import LoadedMoleculeModel
-from service.packing import Packer
+from service.packing import Packer, unit_generator
 
 __all__ = ["MoleculeRequest", "PackedMolecules", "molecule_sizes"]
 
@@ -53,7 +53,7 @@ def molecule_sizes(model: LoadedMoleculeModel, request: MoleculeRequest) -> list
 
 def prior_draw(num_atoms: int, num_types: int, seed: int, index: int) -> torch.Tensor:
     """The starting point ``[n, 3 + T]`` of molecule ``index`` (coordinates centred)."""
-    generator = torch.Generator().manual_seed((seed * 0x9E3779B1 + index * 0x85EBCA77) % 2**63)
+    generator = unit_generator(seed, index)
     x = torch.randn(num_atoms, 3 + num_types, generator=generator)
     x[:, :3] -= x[:, :3].mean(0)
     return x

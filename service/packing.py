@@ -12,9 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, Protocol, TypeVar
 
+import torch
+
 from models.samplers import SamplingCancelled
 
-__all__ = ["Packer", "Unit"]
+__all__ = ["Packer", "Unit", "unit_generator"]
+
+_MIXERS = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D)
+
+
+def unit_generator(seed: int, *indices: int) -> torch.Generator:
+    """A generator seeded by a request's seed and a unit's indices only (at most two).
+
+    Priors drawn from it do not depend on how units are packed, so ODE samples do not either.
+    """
+    mixed = sum(k * m for k, m in zip((seed, *indices), _MIXERS, strict=False)) % 2**63
+    return torch.Generator().manual_seed(mixed)
 
 
 class Unit(Protocol):
