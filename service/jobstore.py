@@ -4,7 +4,9 @@ A job is one request: task, parameters, status, progress, attempts, timestamps, 
 take jobs by *leasing* them: a lease names the worker and expires unless renewed by heartbeats;
 an expired lease makes the job leasable again (the worker is presumed dead), and a job whose
 attempts run out is failed with its last error. Claims are atomic compare-and-set updates, so
-two workers never hold the same job.
+two workers never hold the same job; on PostgreSQL candidates are also read ``FOR UPDATE SKIP
+LOCKED``, so workers on many machines pass over each other's rows instead of queueing on them.
+The schema is kept current by Alembic migrations (:mod:`service.schema`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from service.schema import migrate
+
 __all__ = [
+    "JOBS_METADATA",
     "Heartbeat",
     "Job",
     "JobNotFound",
@@ -77,6 +82,10 @@ MAX_BATCH_JOBS = 256  # jobs one lease_more call may claim
 
 class _Base(DeclarativeBase):
     pass
+
+
+JOBS_METADATA = _Base.metadata
+"""The tables' definitions, which the migrations in ``service/migrations`` must produce."""
 
 
 class _JobRow(_Base):
@@ -174,7 +183,7 @@ class JobStore:
         self.engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             _enable_sqlite_wal(self.engine)
-        _Base.metadata.create_all(self.engine)
+        migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -315,7 +324,11 @@ class JobStore:
             )
             with self._session() as session:
                 candidate = session.scalars(
-                    select(_JobRow).where(leasable).order_by(_JobRow.created_at).limit(1)
+                    select(_JobRow)
+                    .where(leasable)
+                    .order_by(_JobRow.created_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
                 ).first()
                 if candidate is None:
                     return None
@@ -355,6 +368,7 @@ class JobStore:
                 .where(_JobRow.progress_total <= max_samples)
                 .order_by(_JobRow.created_at)
                 .limit(MAX_BATCH_JOBS)
+                .with_for_update(skip_locked=True)
             ).all()
             for job_id, total in candidates:
                 if total > max_samples:

@@ -3,3 +3,5 @@
 from service.runtime import tune_allocator
 
 tune_allocator()
+
+pytest_plugins = ["tests.databases"]  # the database_url fixture (SQLite and PostgreSQL)

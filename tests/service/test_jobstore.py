@@ -1,4 +1,4 @@
-"""The job store on a real SQLite file (WAL), as the embedded default runs it."""
+"""The job store on a real SQLite file (WAL, the embedded default) and on PostgreSQL."""
 
 import threading
 import time
@@ -9,8 +9,8 @@ from service.jobstore import JobNotFound, JobStatus, JobStore, LeaseLost
 
 
 @pytest.fixture
-def store(tmp_path):
-    return JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+def store(database_url):
+    return JobStore(database_url)
 
 
 def test_submit_get_list_and_idempotency(store):
