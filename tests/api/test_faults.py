@@ -1,4 +1,5 @@
-"""Nothing is lost: a killed worker, a restarted server; overload is refused with Retry-After."""
+"""Nothing is lost: a killed worker, a restarted server (SQLite and PostgreSQL); overload is
+refused with Retry-After."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +22,8 @@ def _wait_running(client, job_id, timeout=60):
     raise TimeoutError("job never started")
 
 
-def test_killed_worker_mid_job_completes_once(tmp_path):
-    server = start_server(tmp_path)
+def test_killed_worker_mid_job_completes_once(tmp_path, database_url):
+    server = start_server(tmp_path, database_url=database_url)
     try:
         with server.client() as client:
             job = client.post("/v1/jobs", json={"task": "conformers", "params": WORK}).json()
@@ -44,8 +45,8 @@ def test_killed_worker_mid_job_completes_once(tmp_path):
         stop_server(server)
 
 
-def test_jobs_survive_a_server_restart(tmp_path):
-    server = start_server(tmp_path)
+def test_jobs_survive_a_server_restart(tmp_path, database_url):
+    server = start_server(tmp_path, database_url=database_url)
     with server.client() as client:
         ids = [
             client.post("/v1/jobs", json={"task": "conformers", "params": WORK}).json()["id"]
@@ -53,7 +54,7 @@ def test_jobs_survive_a_server_restart(tmp_path):
         ]
         _wait_running(client, ids[0])
     stop_server(server)
-    server = start_server(tmp_path)
+    server = start_server(tmp_path, database_url=database_url)
     try:
         with server.client() as client:
             finished = [wait_for(client, job_id, timeout=240) for job_id in ids]
