@@ -20,6 +20,7 @@ from service import (
     train,
     train_backbones,
     train_molecules,
+    worker_cli,
 )
 from service.config import get_settings
 from service.runtime import tune_allocator
@@ -51,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_arguments(commands.add_parser("serve", help="start the API and the workers"))
+    worker_cli.add_arguments(
+        commands.add_parser(
+            "worker", help="run one worker on its own", description=worker_cli.__doc__
+        )
+    )
     conformers_cli.add_arguments(
         commands.add_parser(
             "conformers",
@@ -103,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run_benchmark(args.name, args.options)
     if args.command == "serve":
         return serve.run(args)
+    if args.command == "worker":
+        return worker_cli.run(args, get_settings())
     if args.command == "conformers":
         return conformers_cli.run(args, get_settings())
     if args.command == "molecules":

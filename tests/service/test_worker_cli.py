@@ -1,0 +1,37 @@
+"""``qsdiff worker``: a stand-alone worker process takes jobs from the shared store."""
+
+import os
+import subprocess
+import sys
+import time
+
+from service.config import Settings
+from service.jobstore import JobStatus, JobStore
+from service.registry import ModelRegistry
+from service.tasks import TASKS, ConformerParams
+
+
+def test_a_standalone_worker_runs_a_queued_job(tmp_path):
+    settings = Settings(state_dir=tmp_path)
+    store = JobStore(settings.job_database_url)
+    params = ConformerParams(smiles=["CCO"], num_samples=2, num_steps=3)
+    task = TASKS["conformers"]
+    total = task.check(params, ModelRegistry(settings.checkpoint_dir))
+    job, _ = store.submit(task.name, params.model_dump(), total, batch_key=task.batch_key(params))
+    env = {**os.environ, "QSDIFF_STATE_DIR": str(tmp_path)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "service", "worker", "--name", "standalone"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while store.get(job.id).status != JobStatus.SUCCEEDED and time.monotonic() < deadline:
+            time.sleep(0.2)
+        done = store.get(job.id)
+        assert done.status == JobStatus.SUCCEEDED
+        assert (tmp_path / "results" / job.id / "conformers.sdf").is_file()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
