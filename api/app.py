@@ -13,7 +13,7 @@ from api.limits import install_body_limit
 from api.metrics import install_metrics
 from api.routes import backbones, conformers, health, jobs, models, molecules
 from service.config import Settings, get_settings
-from service.executor import LocalExecutor, local_worker_count
+from service.executor import make_executor
 from service.inline import InlineBatcher
 from service.jobstore import JobStore
 from service.registry import ModelRegistry
@@ -36,8 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.registry, settings.max_sync_pending, settings.worker_batch_samples
         )
         app.state.batcher.start()
-        count, device = local_worker_count(settings)
-        executor = LocalExecutor(settings, count, device) if count else None
+        executor = make_executor(settings)
         app.state.executor = executor
         if executor is not None:
             executor.start()

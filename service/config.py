@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite in state_dir"
     )
     cpu_workers: int = Field(default=1, ge=0, le=64)
+    executor: Literal["local", "ray"] = Field(
+        default="local", description="local worker processes, or Ray actors"
+    )
+    ray_address: str | None = Field(
+        default=None, description="Ray cluster to join (default: start a local Ray)"
+    )
     lease_seconds: float = Field(default=30.0, gt=0)
     max_molecules_per_job: int = Field(default=10_000, ge=1)
     max_sync_samples: int = Field(default=20, ge=1, description="samples of one inline request")

@@ -1,7 +1,8 @@
-"""The ``local`` executor: worker processes on this machine, restarted when they die.
+"""Executors: what runs the workers, chosen by ``QSDIFF_EXECUTOR``.
 
-One process per CUDA device when there are GPUs, else ``QSDIFF_CPU_WORKERS`` CPU processes;
-started with the ``spawn`` method (no inherited torch or database state).
+``local``: worker processes on this machine, restarted when they die; one per CUDA device when
+there are GPUs, else ``QSDIFF_CPU_WORKERS`` CPU processes, started with the ``spawn`` method (no
+inherited torch or database state). ``ray``: see :mod:`service.ray_executor`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from multiprocessing.process import BaseProcess
 from service.config import Settings
 from service.worker import worker_main
 
-__all__ = ["LocalExecutor", "local_worker_count"]
+__all__ = ["LocalExecutor", "local_worker_count", "make_executor"]
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,16 @@ def local_worker_count(settings: Settings) -> tuple[int, str]:
     if torch.cuda.is_available():
         return torch.cuda.device_count(), "cuda"
     return settings.cpu_workers, "cpu"
+
+
+def make_executor(settings: Settings):
+    """The executor ``settings`` ask for, or None when no workers should run here."""
+    if settings.executor == "ray":
+        from service.ray_executor import RayExecutor
+
+        return RayExecutor(settings, max(settings.cpu_workers, 1), settings.ray_address)
+    count, device = local_worker_count(settings)
+    return LocalExecutor(settings, count, device) if count else None
 
 
 class LocalExecutor:

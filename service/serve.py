@@ -14,6 +14,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cpu-workers", type=int, help="worker processes (default: QSDIFF_CPU_WORKERS, 1)"
     )
+    parser.add_argument(
+        "--executor", choices=("local", "ray"), help="default: QSDIFF_EXECUTOR, local"
+    )
+    parser.add_argument("--ray-address", help="Ray cluster to join (default: a local Ray)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +28,11 @@ def run(args: argparse.Namespace) -> int:
     from service.config import get_settings
 
     settings = get_settings()
-    if args.cpu_workers is not None:
-        settings = settings.model_copy(update={"cpu_workers": args.cpu_workers})
+    overrides = {
+        "cpu_workers": args.cpu_workers,
+        "executor": args.executor,
+        "ray_address": args.ray_address,
+    }
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
