@@ -76,9 +76,8 @@ def test_chain_breaks_split_and_bad_files_are_reported(tmp_path):
     coords[10:] += 8.0  # a gap between residues 9 and 10
     write_backbones([Backbone("x", coords, "G" * 20)], tmp_path / "gap.pdb")
     (tmp_path / "broken.cif").write_text("data_broken\nloop_\n_atom_site.id\n")
-    with gzip.open(
-        tmp_path / "sub" / "gap2.pdb.gz" if False else tmp_path / "gap2.pdb.gz", "wt"
-    ) as f:
+    (tmp_path / "sub").mkdir()  # folders are read recursively, gzipped files too
+    with gzip.open(tmp_path / "sub" / "gap2.pdb.gz", "wt") as f:
         f.write((tmp_path / "gap.pdb").read_text())
     found = list(read_folder(tmp_path))
     segments = [b for b in found if isinstance(b, Backbone)]
