@@ -65,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         "dtype": "float32",
         "threads": args.threads,
         "seconds_per_step": {
-            "median": round(median, 3),
-            "min": round(min(times), 3),
-            "max": round(max(times), 3),
+            "median": round(median, 5),
+            "min": round(min(times), 5),
+            "max": round(max(times), 5),
         },
         "edge_gflop": round(flops / 1e9, 1),
         "edge_gflop_per_second": round(flops / median / 1e9, 1),

@@ -34,7 +34,7 @@ def test_molecules_cli_runs_a_job_and_writes_sdf_and_flagged_xyz(server, tmp_pat
         "molecules", "-n", "5", "--steps", "5", "-o", str(out), "--server", server.url, "--json"
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    in_sdf = len([m for m in Chem.SDMolSupplier(str(out), removeHs=False) if m is not None])
+    in_sdf = out.read_text().count("$$$$")  # may be none: samples without bonds go to XYZ
     xyz = out.with_suffix(".xyz")
     in_xyz = xyz.read_text().count("(flagged)") if xyz.is_file() else 0
     assert in_sdf + in_xyz == 5

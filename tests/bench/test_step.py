@@ -10,13 +10,13 @@ from tests.helpers import run_qsdiff
 
 def test_a_small_step_benchmark_reports_time_and_flops():
     done = run_qsdiff(
-        "bench", "step", "--batch", "4", "--atoms", "5", "--hidden", "16", "--layers", "2",
+        "bench", "step", "--batch", "8", "--atoms", "10", "--hidden", "32", "--layers", "2",
         "--warmup", "1", "--repeats", "2", "--json",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert 0 < report["seconds_per_step"]["min"] <= report["seconds_per_step"]["median"]
-    assert report["edge_gflop"] == round(edge_flops(4, 5, 16, 2) / 1e9, 1)
+    assert report["edge_gflop"] == round(edge_flops(8, 10, 32, 2) / 1e9, 1)
 
 
 @pytest.mark.slow
