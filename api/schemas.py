@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.inline import InlineResult
 from service.jobstore import Job, JobStatus
 
 __all__ = [
     "BackboneResult",
     "ConformerResult",
+    "InlineAnswer",
     "JobCreate",
     "JobList",
     "JobPublic",
@@ -67,11 +69,10 @@ class JobList(BaseModel):
     offset: int
 
 
-class ConformerResult(BaseModel):
-    """``POST /v1/conformers``: the SDF and one metadata record per conformer."""
+class InlineAnswer(BaseModel):
+    """What every inline task answer carries besides its files."""
 
-    sdf: str
-    samples: list[dict[str, Any]]
+    samples: list[dict[str, Any]] = Field(description="one record per sample: metadata, metrics")
     num_samples: int
     seed: int
     treatment: str
@@ -80,36 +81,40 @@ class ConformerResult(BaseModel):
     elapsed_seconds: float
     batch_requests: int = Field(description="inline requests sampled in one batch with this one")
 
+    @staticmethod
+    def shared(params: Any, result: InlineResult, elapsed: float) -> dict[str, Any]:
+        """The shared fields from a request's parameters and its inline result."""
+        return {
+            "samples": result.manifest["samples"],
+            "num_samples": params.num_samples,
+            "seed": params.seed,
+            "treatment": params.treatment,
+            "sampler": params.sampler,
+            "num_steps": params.num_steps,
+            "elapsed_seconds": round(elapsed, 3),
+            "batch_requests": result.batch_requests,
+        }
 
-class MoleculeResult(BaseModel):
+
+class ConformerResult(InlineAnswer):
+    """``POST /v1/conformers``: the SDF and one metadata record per conformer."""
+
+    sdf: str
+
+
+class MoleculeResult(InlineAnswer):
     """``POST /v1/molecules``: SDF of the molecules with bonds, XYZ of the flagged rest."""
 
     sdf: str
     xyz: str = Field(description="molecules no bonds could be found for (flagged); often empty")
-    samples: list[dict[str, Any]] = Field(description="per molecule: EDM's metrics, SMILES")
-    num_samples: int
-    seed: int
-    treatment: str
-    sampler: str
-    num_steps: int
-    elapsed_seconds: float
-    batch_requests: int = Field(description="inline requests sampled in one batch with this one")
 
 
-class BackboneResult(BaseModel):
+class BackboneResult(InlineAnswer):
     """``POST /v1/backbones``: all-GLY N/CA/C/O backbones as PDB and mmCIF text."""
 
     pdb: str
     cif: str
-    samples: list[dict[str, Any]] = Field(description="per backbone: geometry, DSSP, seed")
     length: int
-    num_samples: int
-    seed: int
-    treatment: str
-    sampler: str
-    num_steps: int
-    elapsed_seconds: float
-    batch_requests: int = Field(description="inline requests sampled in one batch with this one")
 
 
 class ModelPublic(BaseModel):

@@ -17,10 +17,10 @@ import httpx
 from tqdm import tqdm
 
 from chem.proteins import write_backbones
-from models.objectives import TREATMENTS
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
 from service.checkpoints import load_backbone_model
+from service.cli_options import add_generation_options
 from service.client import ServerError, run_jobs
 from service.config import Settings
 from service.tasks.backbones import MAX_LENGTH, BackboneParams, backbone_remarks
@@ -33,18 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--length", type=int, required=True, help="residues per backbone")
     parser.add_argument("-n", "--num-backbones", type=int, default=1)
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .pdb or .cif")
-    parser.add_argument("--treatment", choices=TREATMENTS, default="quotient")
-    parser.add_argument(
-        "--checkpoint", type=Path, help="default: checkpoints/backbone-TREATMENT.pt"
-    )
-    parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
     parser.add_argument("--gamma", type=float, default=0.5, help="noise scale of the sde sampler")
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    parser.add_argument("--server", help="submit a job to this qsdiff server instead (URL)")
-    parser.add_argument("--api-key", help="bearer key for --server")
+    add_generation_options(parser, "backbone", steps=100)
 
 
 def _usage_error(args: argparse.Namespace) -> str | None:

@@ -19,9 +19,9 @@ from rdkit import Chem
 from tqdm import tqdm
 
 from chem.molecules import InputMolecule, read_inputs, write_sdf
-from models.objectives import TREATMENTS
 from models.tasks.conformer import SamplingConfig
 from service.checkpoints import load_conformer_model
+from service.cli_options import add_generation_options
 from service.client import ServerError, run_conformer_jobs
 from service.config import Settings
 from service.conformers import ConformerJob, generate_conformers, sample_count
@@ -34,17 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="SMILES, or a .smi / .sdf file")
     parser.add_argument("-n", "--num-conformers", type=int, default=5, help="per molecule")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .sdf")
-    parser.add_argument("--treatment", choices=TREATMENTS, default="quotient")
-    parser.add_argument(
-        "--checkpoint", type=Path, help="default: checkpoints/conformer-TREATMENT.pt"
-    )
-    parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    parser.add_argument("--server", help="submit jobs to this qsdiff server instead (URL)")
-    parser.add_argument("--api-key", help="bearer key for --server")
+    add_generation_options(parser, "conformer", steps=20)
 
 
 def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) -> int:

@@ -85,10 +85,6 @@ class LocalExecutor:
         """How many workers are running now."""
         return sum(p.is_alive() for p in self._processes.values())
 
-    def pids(self) -> list[int]:
-        """Process ids of the running workers."""
-        return [p.pid for p in self._processes.values() if p.is_alive() and p.pid is not None]
-
     def stop(self) -> None:
         """Stop the workers (their leased jobs return to the queue when the leases expire)."""
         self._stop.set()

@@ -18,9 +18,9 @@ import httpx
 from tqdm import tqdm
 
 from chem.generated import write_molecule_files
-from models.objectives import TREATMENTS
 from models.tasks.conformer import SamplingConfig
 from service.checkpoints import load_molecule_model
+from service.cli_options import add_generation_options
 from service.client import ServerError, run_jobs
 from service.config import Settings
 from service.molecules import MoleculeRequest, PackedMolecules
@@ -33,17 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--num-molecules", type=int, default=10)
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .sdf")
     parser.add_argument("--atoms", type=int, help="atoms per molecule (default: drawn)")
-    parser.add_argument("--treatment", choices=TREATMENTS, default="quotient")
-    parser.add_argument(
-        "--checkpoint", type=Path, help="default: checkpoints/molecule-TREATMENT.pt"
-    )
-    parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    parser.add_argument("--server", help="submit a job to this qsdiff server instead (URL)")
-    parser.add_argument("--api-key", help="bearer key for --server")
+    add_generation_options(parser, "molecule", steps=50)
 
 
 def _usage_error(args: argparse.Namespace) -> str | None:

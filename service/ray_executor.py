@@ -90,12 +90,6 @@ class RayExecutor:
                 pass
         return alive
 
-    def pids(self) -> list[int]:
-        """Process ids of the actors that answer."""
-        import ray
-
-        return [ray.get(actor.ping.remote(), timeout=5) for actor in self._actors]
-
     def stop(self) -> None:
         """Stop the actors, and Ray if this executor started it."""
         import ray

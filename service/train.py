@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from pathlib import Path
 
 import torch
 from torch_geometric.loader import DataLoader
@@ -19,10 +18,10 @@ from chem.qm9 import load_conformer_set
 from models import geometry
 from models.interpolant import Interpolant
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
-from models.objectives import TREATMENTS
 from models.tasks.conformer import SamplingConfig, sample_conformers
 from models.training import TrainConfig, Trainer
 from service.checkpoints import conformer_net_config, save_atomically, update_model_card
+from service.cli_options import add_training_options
 from service.config import Settings
 from service.train_loop import load_resumable, train_until
 
@@ -31,20 +30,11 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff train conformers``."""
-    parser.add_argument("--treatment", choices=TREATMENTS, required=True)
-    parser.add_argument(
-        "--checkpoint", type=Path, help="default: checkpoints/conformer-TREATMENT.pt"
+    add_training_options(
+        parser, "conformer", batch_size=64, lr=1e-3, hidden=64, layers=5, val_every=1000
     )
-    parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--layers", type=int, default=5)
-    parser.add_argument("--val-every", type=int, default=1000)
     parser.add_argument("--val-molecules", type=int, default=256)
     parser.add_argument("--limit-train", type=int, help="use only the first N training molecules")
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--seed", type=int, default=0)
 
 
 @torch.no_grad()

@@ -20,12 +20,12 @@ from chem.proteins import load_backbone_set
 from chem.secondary_structure import dssp, fractions
 from models.interpolant import Interpolant
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
-from models.objectives import TREATMENTS
 from models.tasks.backbone import sample_backbones
 from models.tasks.conformer import SamplingConfig
 from models.training import TrainConfig, Trainer
 from service.backbone_data import BackboneCrops, backbone_data
 from service.checkpoints import save_atomically, update_model_card
+from service.cli_options import add_training_options
 from service.config import Settings
 from service.train_loop import load_resumable, train_until
 
@@ -37,22 +37,13 @@ VALIDATION_LENGTH = 100
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff train backbones``."""
-    parser.add_argument("--treatment", choices=TREATMENTS, required=True)
-    parser.add_argument(
-        "--checkpoint", type=Path, help="default: checkpoints/backbone-TREATMENT.pt"
+    add_training_options(
+        parser, "backbone", batch_size=16, lr=5e-4, hidden=128, layers=4, val_every=500
     )
     parser.add_argument("--data", type=Path, help="chains npz (default: proteins/train.npz)")
-    parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--min-length", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--val-every", type=int, default=500)
     parser.add_argument("--val-samples", type=int, default=8)
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--seed", type=int, default=0)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

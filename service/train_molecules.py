@@ -8,7 +8,6 @@ validity of ``--val-samples`` sampled molecules, then saves the checkpoint
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import torch
 
@@ -16,11 +15,11 @@ from chem.edm_metrics import ELEMENTS, evaluate
 from chem.qm9_atoms import load_qm9_atoms
 from models.interpolant import Interpolant
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
-from models.objectives import TREATMENTS
 from models.tasks.conformer import SamplingConfig
 from models.tasks.molecule import draw_sizes, sample_molecules
 from models.training import TrainConfig, Trainer
 from service.checkpoints import save_atomically, update_model_card
+from service.cli_options import add_training_options
 from service.config import Settings
 from service.molecule_data import MoleculeBatches, molecule_data
 from service.train_loop import load_resumable, train_until
@@ -32,19 +31,10 @@ VALIDATION_SAMPLING = SamplingConfig("ode", 50)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff train molecules``."""
-    parser.add_argument("--treatment", choices=TREATMENTS, required=True)
-    parser.add_argument(
-        "--checkpoint", type=Path, help="default: checkpoints/molecule-TREATMENT.pt"
+    add_training_options(
+        parser, "molecule", batch_size=64, lr=5e-4, hidden=64, layers=6, val_every=500
     )
-    parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--layers", type=int, default=6)
-    parser.add_argument("--val-every", type=int, default=500)
     parser.add_argument("--val-samples", type=int, default=64)
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--seed", type=int, default=0)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

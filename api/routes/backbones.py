@@ -21,13 +21,6 @@ async def backbones(
     return BackboneResult(
         pdb=result.files["pdb"],
         cif=result.files["cif"],
-        samples=result.manifest["samples"],
         length=params.length,
-        num_samples=params.num_samples,
-        seed=params.seed,
-        treatment=params.treatment,
-        sampler=params.sampler,
-        num_steps=params.num_steps,
-        elapsed_seconds=round(elapsed, 3),
-        batch_requests=result.batch_requests,
+        **BackboneResult.shared(params, result, elapsed),
     )

@@ -23,13 +23,5 @@ async def conformers(
     """
     result, elapsed = await run_inline("conformers", params, settings, registry, batcher)
     return ConformerResult(
-        sdf=result.files["sdf"],
-        samples=result.manifest["samples"],
-        num_samples=params.num_samples,
-        seed=params.seed,
-        treatment=params.treatment,
-        sampler=params.sampler,
-        num_steps=params.num_steps,
-        elapsed_seconds=round(elapsed, 3),
-        batch_requests=result.batch_requests,
+        sdf=result.files["sdf"], **ConformerResult.shared(params, result, elapsed)
     )

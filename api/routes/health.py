@@ -30,11 +30,12 @@ def readyz(request: Request, store: StoreDep, registry: RegistryDep) -> JSONResp
     inline = request.app.state.batcher.alive()
     checks["inline"] = "ok" if inline else "stopped"
     executor = request.app.state.executor
+    workers_ok = True
     if executor is not None:
-        alive = executor.alive()
+        alive = executor.alive()  # asked once: a Ray executor pings every actor
         checks["workers"] = f"{alive}/{executor.count} alive"
-    ready = checks["database"] == "ok" and bool(models) and inline
-    ready = ready and (executor is None or executor.alive() > 0 or executor.count == 0)
+        workers_ok = alive > 0 or executor.count == 0
+    ready = checks["database"] == "ok" and bool(models) and inline and workers_ok
     return JSONResponse(
         status_code=200 if ready else 503, content={"ready": ready, "checks": checks}
     )

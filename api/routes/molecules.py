@@ -21,12 +21,5 @@ async def molecules(
     return MoleculeResult(
         sdf=result.files["sdf"],
         xyz=result.files.get("xyz", ""),
-        samples=result.manifest["samples"],
-        num_samples=params.num_samples,
-        seed=params.seed,
-        treatment=params.treatment,
-        sampler=params.sampler,
-        num_steps=params.num_steps,
-        elapsed_seconds=round(elapsed, 3),
-        batch_requests=result.batch_requests,
+        **MoleculeResult.shared(params, result, elapsed),
     )
