@@ -54,7 +54,7 @@ def start_server(
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # generous: a loaded 2-core machine imports slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}{wait_for}", timeout=1).status_code == 200:

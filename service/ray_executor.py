@@ -9,14 +9,19 @@ the queue when their leases expire, as with the local executor. Ray is an option
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 
 from service.config import Settings
 
-__all__ = ["RayExecutor"]
+__all__ = ["RayExecutor", "RayUnavailable"]
 
 logger = logging.getLogger(__name__)
+
+
+class RayUnavailable(RuntimeError):
+    """Ray is not installed here."""
 
 
 class _WorkerActor:
@@ -52,6 +57,8 @@ class RayExecutor:
     """Keeps ``count`` worker actors (or one per GPU of the cluster) until :meth:`stop`."""
 
     def __init__(self, settings: Settings, count: int, address: str | None = None) -> None:
+        if importlib.util.find_spec("ray") is None:
+            raise RayUnavailable("the ray executor needs the ray extra: pip install 'qsdiff[ray]'")
         self.settings, self.count, self.address = settings, count, address
         self._actors: list = []
         self._started_ray = False

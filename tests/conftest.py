@@ -4,4 +4,7 @@ from service.runtime import tune_allocator
 
 tune_allocator()
 
-pytest_plugins = ["tests.databases"]  # the database_url fixture (SQLite and PostgreSQL)
+pytest_plugins = [
+    "tests.databases",  # the database_url fixture (SQLite and PostgreSQL)
+    "tests.time_budget",  # a default run over 20 minutes fails
+]

@@ -24,7 +24,7 @@ def test_compose_files_are_valid():
     compose = shutil.which("docker-compose")
     if compose is None:
         pytest.skip("COMPOSE NOT VALIDATED: no docker-compose (make test installs it)")
-    for profile in ([], ["--profile", "cpu"]):
+    for profile in ([], ["--profile", "cpu"], ["--profile", "ray"]):
         done = subprocess.run(
             [compose, "-f", "compose.yml", *profile, "config", "-q"],
             check=False,
@@ -42,7 +42,7 @@ def test_both_images_install_the_project_as_make_does():
     for target in ("cpu-build", "gpu-build"):
         stage = text.split(f"AS {target}")[1].split("\nFROM ")[0]
         assert "pip install --no-cache-dir torch==2.13.0" in stage  # the Makefile's pin
-        assert "pip install --no-cache-dir ." in stage
+        assert 'pip install --no-cache-dir ".[ray]"' in stage  # the project, Ray clusters too
         for package in wanted:
             assert f"COPY {package} {package}" in stage, package
     for target in ("cpu", "gpu"):

@@ -1,9 +1,13 @@
-"""The ``ray`` executor: jobs run on Ray actors; a killed actor loses nothing.
+"""The ``ray`` executor: jobs run on Ray actors; a killed actor loses nothing; ``qsdiff worker
+--executor ray`` serves an API that runs no workers of its own.
 
 Slow (a Ray actor takes half a minute to several minutes to start on two busy cores), and only
 where the ``ray`` extra is installed: ``pip install -e .[ray]`` then ``make test-slow``.
 """
 
+import os
+import subprocess
+import sys
 import time
 
 import psutil
@@ -13,7 +17,7 @@ from rdkit import Chem
 from tests.api.conftest import start_server, stop_server, wait_for
 
 pytest.importorskip("ray", reason="RAY NOT TESTED: the ray extra is not installed")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 WORK = {"smiles": ["CCCCCCO", "c1ccccc1CCN"], "num_samples": 10, "num_steps": 100}
 
@@ -44,4 +48,25 @@ def test_jobs_run_on_ray_actors_and_survive_a_killed_actor(tmp_path):
         records = [(r.GetProp("name"), r.GetIntProp("conformer_index")) for r in supplier]
         assert len(records) == len(set(records)) == 20
     finally:
+        stop_server(server)
+
+
+def test_a_standalone_ray_pool_serves_an_api_without_workers(tmp_path):
+    server = start_server(tmp_path, workers=0)
+    env = {**os.environ, "QSDIFF_STATE_DIR": str(tmp_path)}
+    with (tmp_path / "pool.log").open("wb") as log:
+        pool = subprocess.Popen(
+            [sys.executable, "-m", "service", "worker", "--executor", "ray", "--count", "1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        with server.client() as client:
+            job = client.post("/v1/jobs", json={"task": "conformers", "params": WORK}).json()
+            done = wait_for(client, job["id"], timeout=900)
+            assert done["status"] == "succeeded", done
+    finally:
+        pool.terminate()
+        assert pool.wait(timeout=60) == 0, (tmp_path / "pool.log").read_text()
         stop_server(server)

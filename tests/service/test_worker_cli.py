@@ -1,14 +1,18 @@
 """``qsdiff worker``: a stand-alone worker process takes jobs from the shared store."""
 
+import importlib.util
 import os
 import subprocess
 import sys
 import time
 
+import pytest
+
 from service.config import Settings
 from service.jobstore import JobStatus, JobStore
 from service.registry import ModelRegistry
 from service.tasks import TASKS, ConformerParams
+from tests.helpers import run_qsdiff
 
 
 def test_a_standalone_worker_runs_a_queued_job(tmp_path):
@@ -35,3 +39,11 @@ def test_a_standalone_worker_runs_a_queued_job(tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def test_a_ray_pool_without_the_ray_extra_says_how_to_get_it():
+    if importlib.util.find_spec("ray") is not None:
+        pytest.skip("ray is installed here; tests/api/test_ray.py runs the pool")
+    done = run_qsdiff("worker", "--executor", "ray")
+    assert done.returncode == 2
+    assert "pip install 'qsdiff[ray]'" in done.stderr
