@@ -1,8 +1,8 @@
 """``qsdiff bench backbones``: backbone metrics of every shipped checkpoint, side by side.
 
-Each checkpoint samples ``--n`` backbones at each of ``--lengths`` (``--steps`` ODE steps, one
-process) through the service's generator; the report holds, per length, the metrics of
-:func:`chem.backbone_metrics.backbone_report` against the reference set's C-alphas
+Each checkpoint samples ``--n`` backbones at each of ``--lengths`` (``--steps`` steps of
+``--sampler``, one process) through the service's generator; the report holds, per length, the
+metrics of :func:`chem.backbone_metrics.backbone_report` against the reference set's C-alphas
 (``--reference``, default TS50) with novelty against the training chains, plus seconds per
 backbone; the reference set's own metrics are printed beside them.
 """
@@ -32,7 +32,8 @@ def run_checkpoint(path: Path, args: argparse.Namespace, reference, training) ->
     model = load_backbone_model(path)
     by_length = {}
     for length in args.lengths:
-        request = BackboneRequest(args.n, length, SamplingConfig("ode", args.steps), args.seed)
+        sampling = SamplingConfig(args.sampler, args.steps, gamma=args.gamma)
+        request = BackboneRequest(args.n, length, sampling, args.seed)
         start = time.perf_counter()
         cas = [b.backbone.ca for _, b in PackedBackbones(model, [request])]
         seconds = time.perf_counter() - start
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lengths", type=int, nargs="+", default=[50, 100, 150])
     parser.add_argument("--n", type=int, default=20, help="backbones per length")
     parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
+    parser.add_argument("--gamma", type=float, default=0.5, help="noise scale of the sde sampler")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--checkpoints",
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         "reference": str(args.reference.name),
         "n": args.n,
         "steps": args.steps,
+        "sampler": args.sampler,
+        "gamma": args.gamma if args.sampler == "sde" else None,
         "torch_threads": torch.get_num_threads(),
         "methods": {
             path.stem: run_checkpoint(path, args, reference, training) for path in args.checkpoints

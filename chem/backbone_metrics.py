@@ -224,6 +224,7 @@ def backbone_report(
         "rg_mean": float(rg.mean()),
         "rg_ratio_mean": float(rg_ratio.mean()),
         "rg_ratio_std": float(rg_ratio.std()),
+        "rg_ratio_min": float(rg_ratio.min()),
         "rg_ratio_max": float(rg_ratio.max()),
         **{key: float(np.mean([f[key] for f in ss])) for key in ("helix", "strand", "coil")},
         "bond_angle_w1": None,

@@ -3,13 +3,16 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
+from chem.backbone_metrics import IDEAL_CA_CA, mean_ca_distance, radius_of_gyration
 from chem.proteins import read_structure
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
-from service.checkpoints import LoadedModel
+from service.checkpoints import LoadedModel, load_backbone_model
+from service.config import Settings
 from service.registry import ModelRegistry
 from service.tasks import TASKS, BackboneParams, TaskRun
 from tests.test_backbones_cli import save_tiny_backbone_checkpoint
@@ -69,3 +72,16 @@ def test_the_task_writes_pdb_and_mmcif_that_read_back(tmp_path):
         assert [len(c) for c in chains] == [30, 30]
     assert "treatment=quotient" in (tmp_path / "out" / "backbones.pdb").read_text()
     assert len(output.manifest["samples"]) == 2
+
+
+@pytest.mark.parametrize("treatment", ["quotient", "equivariant"])
+def test_shipped_checkpoints_sample_protein_like_chains(treatment):
+    """A guard on the shipped weights: spacing and compactness of a few length-80 chains."""
+    path = Settings().checkpoint_dir / f"backbone-{treatment}.pt"
+    if not path.is_file():
+        pytest.skip(f"no shipped checkpoint {path.name}")
+    request = BackboneRequest(4, 80, SamplingConfig("ode", 50), seed=0)
+    chains = [b.backbone.ca for _, b in PackedBackbones(load_backbone_model(path), [request])]
+    spacing = np.mean([mean_ca_distance(ca) for ca in chains])
+    assert abs(spacing - IDEAL_CA_CA) < 0.25
+    assert np.mean([radius_of_gyration(ca) for ca in chains]) < 17.0  # a random coil: ~27 A
