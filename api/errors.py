@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from service.jobstore import JobNotFound
@@ -12,8 +17,28 @@ from service.tasks import InvalidTaskInput
 __all__ = ["install_error_handlers"]
 
 
+def _echoable(error: dict[str, Any]) -> dict[str, Any]:
+    """A validation error whose echoed ``input`` is dropped when JSON cannot carry it (NaN)."""
+    error = jsonable_encoder(error)
+    try:
+        json.dumps(error, allow_nan=False)
+    except ValueError:
+        return {key: value for key, value in error.items() if key not in ("input", "ctx")}
+    return error
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map ``InvalidTaskInput`` to 422, ``JobNotFound`` to 404, ``ModelNotAvailable`` to 422."""
+    """Map ``InvalidTaskInput`` to 422, ``JobNotFound`` to 404, ``ModelNotAvailable`` to 422.
+
+    Request validation errors stay FastAPI's 422, minus echoed values JSON cannot hold: a NaN
+    or Infinity in a body would otherwise turn the answer into a 500.
+    """
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422, content={"detail": [_echoable(e) for e in exc.errors()]}
+        )
 
     @app.exception_handler(InvalidTaskInput)
     async def _invalid(_: Request, exc: InvalidTaskInput) -> JSONResponse:

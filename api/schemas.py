@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from service.inline import InlineResult
 from service.jobstore import Job, JobStatus
+from service.tasks import TASKS
+
+TaskName = Literal[tuple(TASKS)]
+"""Every task the service runs (``service.tasks.TASKS``), so a new task needs no edit here."""
 
 __all__ = [
     "BackboneResult",
@@ -32,7 +36,7 @@ class JobCreate(BaseModel):
         },
     )
 
-    task: Literal["conformers", "molecules", "backbones"]
+    task: TaskName
     params: dict[str, Any]
     idempotency_key: str | None = Field(None, max_length=128)
 

@@ -28,6 +28,7 @@ MEDIA_TYPES = {
     "pdb": "chemical/x-pdb",
     "cif": "chemical/x-mmcif",
     "json": "application/json",
+    "png": "image/png",
 }
 
 
@@ -105,12 +106,13 @@ def results(
     store: StoreDep,
     settings: SettingsDep,
     owner: OwnerDep,
-    format: Literal["sdf", "xyz", "pdb", "cif", "json", "zip"] = "sdf",
+    format: Literal["sdf", "xyz", "pdb", "cif", "json", "png", "zip"] = "sdf",
 ) -> Response:
     """The result files of a succeeded job, streamed (``zip`` holds all of them).
 
     ``sdf``: conformers and molecules; ``xyz``: the generated molecules that could not be given
-    bonds; ``pdb`` and ``cif``: backbones; ``json``: the manifest with per-sample metrics.
+    bonds; ``pdb`` and ``cif``: backbones; ``json``: the manifest with per-sample metrics
+    (or an auxiliary run's curves); ``png``: a plot of them.
     """
     job = store.get(job_id, owner)
     if job.status != JobStatus.SUCCEEDED:

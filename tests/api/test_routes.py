@@ -103,6 +103,16 @@ def test_malformed_json_and_wrong_content_type_are_422(server):
         assert text.status_code == 422
 
 
+def test_a_nan_in_a_body_is_a_422_naming_the_field(server):
+    body = b'{"smiles": ["CCO"], "num_samples": NaN}'
+    with server.client() as client:
+        answer = client.post(
+            "/v1/conformers", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"] == ["body", "num_samples"]
+
+
 def test_job_lifecycle_with_results_in_every_format(server):
     with server.client() as client:
         submitted = client.post(
