@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint bench-toy clean compose-validator
+.PHONY: run test test-slow lint bench-toy clean compose-validator browser
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(VENV)/bin/qsdiff serve
 
 ## test: lint, then the default test suite (no slow tests)
-test: lint compose-validator
+test: lint compose-validator browser
 	$(PY) -m pytest
 
 # Debian's docker-compose validates docker/compose.yml offline; installed where apt and root
@@ -28,6 +28,16 @@ compose-validator:
 		command -v apt-get >/dev/null 2>&1 && \
 		apt-get install -y -qq --no-install-recommends docker-compose >/dev/null 2>&1; } || \
 		echo "docker-compose unavailable: compose files will not be validated"
+
+# Debian's chromium and chromium-driver run the web console's browser test (tests/web);
+# installed where apt and root allow, else that test says it skipped.
+browser:
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/chromedriver; } || { [ "$$(id -u)" = 0 ] && \
+		command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends \
+		chromium chromium-driver >/dev/null 2>&1; }; }; } || \
+		echo "chromium unavailable: the web console will not be tested in a browser"
 
 ## test-slow: the long checks too
 test-slow: lint
