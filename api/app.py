@@ -11,7 +11,21 @@ from api.deps import require_key
 from api.errors import install_error_handlers
 from api.limits import install_body_limit
 from api.metrics import install_metrics
-from api.routes import backbones, conformers, health, jobs, models, molecules
+from api.routes import (
+    aux_cogs,
+    aux_ebc,
+    aux_equizero,
+    aux_latent,
+    aux_meanfield,
+    aux_pdinet,
+    backbones,
+    conformers,
+    health,
+    jobs,
+    models,
+    molecules,
+)
+from api.web import install_console
 from service.config import Settings, get_settings
 from service.executor import make_executor
 from service.inline import InlineBatcher
@@ -54,10 +68,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(health.router)
-    routers = (models.router, conformers.router, molecules.router, backbones.router, jobs.router)
+    routers = (
+        models.router,
+        conformers.router,
+        molecules.router,
+        backbones.router,
+        jobs.router,
+        aux_pdinet.router,
+        aux_ebc.router,
+        aux_cogs.router,
+        aux_equizero.router,
+        aux_latent.router,
+        aux_meanfield.router,
+    )
     for router in routers:
         app.include_router(router, dependencies=[Depends(require_key)])
     install_error_handlers(app)
     install_metrics(app)
     install_body_limit(app, settings.max_body_bytes)
+    install_console(app)
     return app

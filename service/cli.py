@@ -1,7 +1,8 @@
 """``qsdiff``: the one command-line entry point.
 
 Subcommands: ``serve`` (API and workers), ``conformers``, ``molecules`` and ``backbones``
-(generate, locally or through a server), ``train``, ``bench``. Each subcommand lives in its
+(generate, locally or through a server), ``train``, ``bench``, ``aux`` (the auxiliary
+group-action models). Each subcommand lives in its
 own module with ``add_arguments`` and ``run``.
 """
 
@@ -22,6 +23,7 @@ from service import (
     train_molecules,
     worker_cli,
 )
+from service.aux_models import AUX_MODELS
 from service.config import get_settings
 from service.runtime import tune_allocator
 
@@ -35,6 +37,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "step": ("bench.step", "one denoising step of the molecule network at EDM's configuration"),
     "molecules": ("bench.molecules", "EDM's metrics of every shipped molecule checkpoint"),
     "backbones": ("bench.backbones", "backbone metrics of every shipped backbone checkpoint"),
+    "aux": ("bench.aux", "an auxiliary model's central claim, measured (bench aux NAME)"),
 }
 
 
@@ -86,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
     train_molecules.add_arguments(tasks.add_parser("molecules", help="de novo molecules on QM9"))
     train_backbones.add_arguments(tasks.add_parser("backbones", help="protein C-alpha backbones"))
+    aux = commands.add_parser("aux", help="the auxiliary group-action models")
+    aux_models = aux.add_subparsers(dest="aux_model", required=True, metavar="MODEL")
+    for name, description in AUX_MODELS.items():
+        module = importlib.import_module(f"service.aux_{name}")
+        module.add_arguments(
+            aux_models.add_parser(
+                name,
+                help=description,
+                description=module.__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+        )
     bench = commands.add_parser(
         "bench",
         help="run a benchmark (prints a table, or JSON with --json)",
@@ -109,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run_benchmark(args.name, args.options)
     if args.command == "serve":
         return serve.run(args)
+    if args.command == "aux":
+        return importlib.import_module(f"service.aux_{args.aux_model}").run(args)
     if args.command == "worker":
         return worker_cli.run(args, get_settings())
     if args.command == "conformers":

@@ -1,0 +1,49 @@
+"""EbC: Equivariance by Contrast (Schmidt, Schneider & Bethge, NeurIPS 2025, arXiv 2510.21706).
+
+An encoder ``f: [B, F] -> [B, D]`` is learnt from pairs ``(y, g y)`` whose group element ``g``
+is never observed; only pairs of one *system* share it. What we followed, from the paper and
+its reference code (github.com/dynamical-inference/ebc, ``GCLLoss`` with ``MseInfoNCE`` and
+``LeastSquaresSolver``):
+
+* a batch holds ``S`` systems of ``n + 1`` pairs; the ``n`` reference pairs give ``R(g)`` by
+  least squares, ``f(g y_i) ~ R f(y_i)``, solved without gradient (the code's default), no
+  orthogonality imposed (general linear representations);
+* the held-out pair is predicted, ``R f(y_0)``, and scored against ``f(g y_0)`` by InfoNCE
+  with similarity ``-|a - b|^2 / tau`` and the positive left out of the denominator
+  (the code's ``infonce``), negatives being embeddings of other scenes;
+* the ablation fixes ``R = I`` (the code's plain ``InfoNCELoss``);
+* worlds: latents mixed by a random invertible MLP, and small rendered shapes under
+  ``R_m x Z_n x Z_n`` (rotations and periodic shifts, as the paper's infinite dSprites).
+
+Our own choices: the latent world's group is the signed permutations ``B_D`` (a finite,
+non-abelian stand-in for the paper's O(n)/GL(n) draws), the shapes are drawn in numpy on a
+periodic 16 x 16 canvas, the encoder is a plain MLP, and one held-out pair per system.
+"""
+
+from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations
+from models.aux.ebc.metrics import Measurements, embed, linear_r2, measure
+from models.aux.ebc.model import Encoder, infonce, solve_representation
+from models.aux.ebc.train import EbcConfig, FitResult, fit, load_encoder, save_encoder
+from models.aux.ebc.worlds import LatentWorld, ShapesWorld, World, make_world
+
+__all__ = [
+    "EbcConfig",
+    "Encoder",
+    "FiniteGroup",
+    "FitResult",
+    "LatentWorld",
+    "Measurements",
+    "ShapesWorld",
+    "World",
+    "embed",
+    "fit",
+    "infonce",
+    "linear_r2",
+    "load_encoder",
+    "make_world",
+    "measure",
+    "rotations_translations",
+    "save_encoder",
+    "signed_permutations",
+    "solve_representation",
+]

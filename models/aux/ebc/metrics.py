@@ -1,0 +1,115 @@
+"""Measurements of a fitted encoder against the world's true latents and group.
+
+* ``r2``: linear identifiability, the held-out ``R^2`` of an affine readout ``z ~ A f(y) + b``
+  (mean over the ``D`` latents; 1 means ``f`` is the true latent up to a linear map).
+* ``equivariance_error``: ``sum |R(g) f(y) - f(g y)|^2 / sum |f(g y) - mean|^2`` on held-out
+  pairs, ``R(g)`` solved from separate reference pairs of the same ``g``. An invariant ``f``
+  meets it trivially (``R = I``), so also
+* ``latent_equivariance_error``: the same prediction read out to the true latents,
+  ``sum |A R(g) f(y) + b - rho(g) z|^2 / sum |rho(g) z - mean|^2``; it needs the action itself.
+* ``homomorphism_error``: ``|(R(g_1) R(g_2) - R(g_1 g_2)) f(y)| / |R(g_1 g_2) f(y)|`` averaged
+  over held-out embeddings, each ``R`` solved from its own pairs (on the data, so directions
+  the embeddings never take do not count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from models.aux.ebc.model import Encoder, solve_representation
+from models.aux.ebc.worlds import World
+
+__all__ = ["Measurements", "embed", "linear_r2", "measure"]
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """The four measurements of one encoder (see the module docstring)."""
+
+    r2: float
+    equivariance_error: float
+    latent_equivariance_error: float
+    homomorphism_error: float
+
+
+@torch.no_grad()
+def embed(encoder: Encoder, y: np.ndarray, batch: int = 4096) -> np.ndarray:
+    """Embeddings ``[B, D]`` (float64) of observations ``y: [B, F]``."""
+    parts = [
+        encoder(torch.as_tensor(y[i : i + batch], dtype=torch.float32)).double().numpy()
+        for i in range(0, len(y), batch)
+    ]
+    return np.concatenate(parts) if parts else np.zeros((0, encoder.latent_dim))
+
+
+def _affine(x: np.ndarray) -> np.ndarray:
+    return np.concatenate([x, np.ones((len(x), 1))], axis=1)
+
+
+def _fit_readout(x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Affine least squares ``W: [D + 1, D_z]`` with ``z ~ [x, 1] W``."""
+    return np.linalg.lstsq(_affine(x), z, rcond=None)[0]
+
+
+def linear_r2(
+    x_fit: np.ndarray, z_fit: np.ndarray, x_test: np.ndarray, z_test: np.ndarray
+) -> float:
+    """Mean held-out ``R^2`` over latents of the affine readout fitted on ``(x_fit, z_fit)``."""
+    pred = _affine(x_test) @ _fit_readout(x_fit, z_fit)
+    ss_res = ((pred - z_test) ** 2).sum(0)
+    ss_tot = ((z_test - z_test.mean(0)) ** 2).sum(0)
+    return float(np.mean(1 - ss_res / ss_tot))
+
+
+def _represent(encoder: Encoder, world: World, g: np.ndarray, n: int, rng) -> np.ndarray:
+    """``R(g_s): [S, D, D]`` from ``n`` fresh pairs per element ``g: [S]``."""
+    s = world.sample(len(g) * n, rng)
+    x = embed(encoder, world.observe(s)).reshape(len(g), n, -1)
+    moved = world.act(np.repeat(g, n), s)
+    x_prime = embed(encoder, world.observe(moved)).reshape(len(g), n, -1)
+    return solve_representation(torch.from_numpy(x), torch.from_numpy(x_prime)).numpy()
+
+
+def measure(
+    encoder: Encoder,
+    world: World,
+    *,
+    samples: int = 4000,
+    elements: int = 64,
+    references: int = 32,
+    seed: int = 10_000,
+) -> Measurements:
+    """All measurements on fresh data from ``world`` (``seed`` apart from training's)."""
+    rng = np.random.default_rng(seed)
+    fit_s, test_s = world.sample(samples, rng), world.sample(samples, rng)
+    x_fit = embed(encoder, world.observe(fit_s))
+    readout = _fit_readout(x_fit, fit_s.z)
+    r2 = linear_r2(x_fit, fit_s.z, embed(encoder, world.observe(test_s)), test_s.z)
+
+    g = world.group.sample(elements, rng)
+    r = _represent(encoder, world, g, references, rng)
+    per = max(1, samples // elements)
+    s = world.sample(elements * per, rng)
+    moved = world.act(np.repeat(g, per), s)
+    x = embed(encoder, world.observe(s)).reshape(elements, per, -1)
+    x_prime = embed(encoder, world.observe(moved)).reshape(elements, per, -1)
+    pred = np.einsum("sij,spj->spi", r, x)
+    equivariance = ((pred - x_prime) ** 2).sum() / ((x_prime - x_prime.mean((0, 1))) ** 2).sum()
+    z_prime = moved.z.reshape(elements, per, -1)
+    z_pred = _affine(pred.reshape(elements * per, -1)) @ readout
+    latent = ((z_pred - moved.z) ** 2).sum() / ((z_prime - z_prime.mean((0, 1))) ** 2).sum()
+
+    g1, g2 = world.group.sample(elements, rng), world.group.sample(elements, rng)
+    r1, r2_, r12 = (
+        _represent(encoder, world, h, references, rng)
+        for h in (g1, g2, world.group.compose(g1, g2))
+    )
+    probe = x.reshape(elements * per, -1)
+    gap = np.einsum("sij,pj->spi", r1 @ r2_ - r12, probe)
+    hom = np.linalg.norm(gap, axis=-1) / np.linalg.norm(
+        np.einsum("sij,pj->spi", r12, probe), axis=-1
+    )
+    return Measurements(r2, float(equivariance), float(latent), float(hom.mean()))

@@ -1,0 +1,60 @@
+r"""The EbC encoder, the least-squares group representation, and the contrastive objective.
+
+For one system (one unknown ``g``) with reference embeddings ``X = f(y_{1..n})`` and
+``X' = f(g y_{1..n})`` (both ``[n, D]``), the representation is the least-squares solution
+
+.. math::
+
+    \hat R(g) = \arg\min_R \lVert X R^\top - X' \rVert_F^2 ,
+
+and the held-out pair ``(y_0, g y_0)`` is scored by InfoNCE with Euclidean similarity
+``s(a, b) = -\lVert a - b \rVert^2 / \tau`` between the prediction ``\hat R(g) f(y_0)`` and
+``f(g y_0)``, against negatives ``f(y^-_j)`` of other scenes (Schmidt et al., NeurIPS 2025):
+
+.. math::
+
+    \mathcal L = -s(\hat R f(y_0), f(g y_0))
+        + \log \sum_j \exp s(\hat R f(y_0), f(y^-_j)) .
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["Encoder", "infonce", "solve_representation"]
+
+
+class Encoder(nn.Module):
+    """An MLP ``f: [B, F] -> [B, D]``; no group-specific structure (the method needs none)."""
+
+    def __init__(self, obs_dim: int, latent_dim: int, hidden: int) -> None:
+        super().__init__()
+        self.obs_dim, self.latent_dim, self.hidden = obs_dim, latent_dim, hidden
+        self.net = nn.Sequential(
+            nn.Linear(obs_dim, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, latent_dim),
+        )
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Embeddings ``[B, D]`` of observations ``y: [B, F]``."""
+        return self.net(y)
+
+
+def solve_representation(x: Tensor, x_prime: Tensor) -> Tensor:
+    """``R: [S, D, D]`` with ``x'_i ~ R x_i`` per system, from ``x, x_prime: [S, n, D]``.
+
+    Needs ``n >= D`` pairs of linearly independent ``x`` for a unique answer; with fewer,
+    ``lstsq`` returns a minimum-norm solution.
+    """
+    return torch.linalg.lstsq(x, x_prime).solution.transpose(-1, -2)
+
+
+def infonce(anchor: Tensor, positive: Tensor, negatives: Tensor, temperature: float) -> Tensor:
+    """Mean InfoNCE over ``anchor, positive: [S, D]`` with shared ``negatives: [K, D]``."""
+    pos = -(anchor - positive).pow(2).sum(-1) / temperature
+    neg = -torch.cdist(anchor, negatives).pow(2) / temperature
+    return (-pos + torch.logsumexp(neg, dim=1)).mean()

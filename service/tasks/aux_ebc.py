@@ -1,0 +1,69 @@
+"""The ``aux_ebc_fit`` task: train an EbC encoder on one world; weights and a report out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.aux_ebc import ENCODER_FILE, FIT_TASK, REPORT_FILE, fit_and_report
+from service.registry import ModelRegistry
+from service.tasks.base import TaskOutput, TaskRun
+
+__all__ = ["EbcFitParams", "EbcFitTask"]
+
+
+class EbcFitParams(BaseModel):
+    """What to fit; bounded so that a job stays within a couple of CPU minutes."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"setting": "latent", "steps": 300, "seed": 0}]},
+    )
+
+    setting: Literal["latent", "shapes"] = Field(
+        "latent", description="latent: mixed Gaussian latents; shapes: rendered 16x16 images"
+    )
+    steps: int = Field(300, ge=1, le=3000, description="optimiser steps")
+    dim: int = Field(4, ge=2, le=5, description="latent dimension of the latent setting")
+    systems: int = Field(64, ge=4, le=256, description="systems (group elements) per batch")
+    hidden: int = Field(128, ge=8, le=512, description="encoder width")
+    lr: float = Field(2e-3, gt=0, le=0.1)
+    identity: bool = Field(False, description="ablation: R fixed to the identity")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+class EbcFitTask:
+    """Params in; ``encoder.pt`` (weights and config) and ``report.json`` (measurements) out."""
+
+    name: ClassVar[str] = FIT_TASK
+    params_model: ClassVar[type[BaseModel]] = EbcFitParams
+    files: ClassVar[dict[str, str]] = {"json": REPORT_FILE, "pt": ENCODER_FILE}
+    """``pt`` is not a download format of its own: ``?format=zip`` carries it."""
+
+    def check(self, params: EbcFitParams, registry: ModelRegistry) -> int:  # noqa: ARG002 (protocol)
+        """Progress is counted in steps."""
+        return params.steps
+
+    def batch_key(self, params: EbcFitParams) -> str:  # noqa: ARG002 (protocol)
+        """Fits share nothing; leased together they simply run one after the other."""
+        return self.name
+
+    def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:  # noqa: ARG002 (protocol)
+        """Fit each run's encoder in turn into its ``out_dir``."""
+        from models.aux.ebc import EbcConfig
+
+        outputs: list[TaskOutput | None] = []
+        for run in runs:
+            config = EbcConfig(**run.params.model_dump())
+            report = fit_and_report(
+                config, run.progress, run.cancelled, out=run.out_dir / ENCODER_FILE
+            )
+            if report is None:
+                outputs.append(None)
+                continue
+            (run.out_dir / REPORT_FILE).write_text(json.dumps(report, indent=1))
+            outputs.append(TaskOutput(dict(self.files), report))
+        return outputs

@@ -1,0 +1,109 @@
+"""EbC: groups, worlds, the least-squares representation, the objective, and a small fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models.aux.ebc import (
+    EbcConfig,
+    fit,
+    infonce,
+    linear_r2,
+    load_encoder,
+    make_world,
+    measure,
+    rotations_translations,
+    save_encoder,
+    signed_permutations,
+    solve_representation,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("group", [signed_permutations(3), rotations_translations(8, 4)])
+def test_compose_is_the_matrix_product(group):
+    rng = np.random.default_rng(0)
+    a, b = group.sample(50, rng), group.sample(50, rng)
+    product = group.rho[a] @ group.rho[b]
+    np.testing.assert_allclose(group.rho[group.compose(a, b)], product, atol=1e-12)
+    np.testing.assert_array_equal(group.rho[0], np.eye(group.dim))
+
+
+def test_group_orders_and_non_abelian():
+    b3 = signed_permutations(3)
+    assert (b3.order, rotations_translations(8, 4).order) == (48, 128)
+    a, b = np.arange(b3.order).repeat(b3.order), np.tile(np.arange(b3.order), b3.order)
+    assert (b3.compose(a, b) != b3.compose(b, a)).any()
+
+
+def test_shift_of_the_shapes_world_is_a_cyclic_roll():
+    world = make_world("shapes")
+    s = world.sample(5, np.random.default_rng(1))
+    y = world.observe(s).reshape(5, 16, 16)
+    shift_x = 1 * 4 + 0  # (r, a, b) = (0, 1, 0): a quarter of the canvas along x
+    moved = world.observe(world.act(np.full(5, shift_x), s)).reshape(5, 16, 16)
+    np.testing.assert_array_equal(moved, np.roll(y, 4, axis=2))
+    turned = world.observe(world.act(np.full(5, 16), s))  # r = 1: a real change
+    assert np.abs(turned - y.reshape(5, -1)).max() > 0.5
+
+
+def test_least_squares_recovers_a_known_linear_representation():
+    gen = torch.Generator().manual_seed(0)
+    r = torch.randn(5, 4, 4, generator=gen, dtype=torch.float64)  # general linear
+    x = torch.randn(5, 9, 4, generator=gen, dtype=torch.float64)
+    x_prime = torch.einsum("sij,snj->sni", r, x)
+    torch.testing.assert_close(solve_representation(x, x_prime), r, atol=1e-10, rtol=0)
+
+
+def test_infonce_prefers_the_true_partner():
+    gen = torch.Generator().manual_seed(0)
+    anchor, negatives = torch.randn(16, 3, generator=gen), torch.randn(16, 3, generator=gen)
+    right = infonce(anchor, anchor + 0.01, negatives, 1.0)
+    wrong = infonce(anchor, anchor.roll(1, 0), negatives, 1.0)
+    assert right < wrong - 1.0
+
+
+def test_linear_r2_is_one_for_linear_maps_and_near_zero_for_noise():
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(400, 3))
+    x = z @ rng.normal(size=(3, 3)) + 2.0
+    assert linear_r2(x[:200], z[:200], x[200:], z[200:]) == pytest.approx(1.0)
+    noise = rng.normal(size=(400, 3))
+    assert linear_r2(noise[:200], z[:200], noise[200:], z[200:]) < 0.1
+
+
+def test_small_fit_identifies_the_latents_and_the_identity_ablation_does_not(tmp_path):
+    base = {"setting": "latent", "dim": 2, "steps": 250, "systems": 32, "lr": 5e-3}
+    measured = {}
+    for identity in (False, True):
+        config = EbcConfig(**base, identity=identity)
+        result = fit(config)
+        measured[identity] = measure(
+            result.encoder, config.world(), samples=800, elements=16, references=16
+        )
+    ebc, ablation = measured[False], measured[True]
+    assert ebc.r2 > 0.7
+    assert ablation.r2 < ebc.r2 - 0.25
+    assert ablation.latent_equivariance_error > ebc.latent_equivariance_error + 0.3
+
+
+def test_cancelled_fit_stops_and_a_saved_encoder_loads_back(tmp_path):
+    config = EbcConfig(setting="latent", dim=2, steps=20, systems=8)
+    assert fit(config, cancelled=lambda: True) is None
+    done: list[int] = []
+    result = fit(config, progress=done.append)
+    assert sum(done) == 20
+    save_encoder(result, tmp_path / "encoder.pt")
+    encoder, loaded = load_encoder(tmp_path / "encoder.pt")
+    y = torch.from_numpy(config.world().observe(config.world().sample(7, np.random.default_rng(0))))
+    assert loaded == config
+    torch.testing.assert_close(encoder(y), result.encoder(y))
