@@ -1,9 +1,10 @@
-"""The default suite's time budget, enforced: CI gives ``.ci/run`` 90 minutes, and the default
-suite (PostgreSQL tests included) must stay under 20 minutes on two cores, well inside 30.
+"""The default suite's time budget, enforced: CI gives ``.ci/run`` 90 minutes; the default suite
+(PostgreSQL tests included) aims at 20 minutes on two cores and must stay inside 30.
 
-A default run (``-m 'not slow'``) that takes longer than ``QSDIFF_TEST_BUDGET_SECONDS`` (1200)
-fails, and the summary names its slowest tests, so that a slow test is marked ``slow`` or made
-faster before it pushes CI towards its limit.
+A default run (``-m 'not slow'``) past ``TARGET_SECONDS`` names its slowest tests; one past
+``QSDIFF_TEST_BUDGET_SECONDS`` (1800) also fails, so that a slow test is marked ``slow`` or
+made faster before it pushes CI towards its limit. (Shared machines are noisy: the failing
+bound sits well above the target.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import time
 
 import pytest
 
-DEFAULT_BUDGET_SECONDS = 1200.0
+DEFAULT_BUDGET_SECONDS = 1800.0
+TARGET_SECONDS = 1200.0
 SLOWEST_SHOWN = 5
 
 
@@ -40,10 +42,12 @@ class TimeBudget:
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         line = f"suite time {self.elapsed():.0f} s of a {self.budget:.0f} s budget"
-        if not self.enforced or self.elapsed() <= self.budget:
+        limit = min(self.budget, TARGET_SECONDS)
+        if not self.enforced or self.elapsed() <= limit:
             terminalreporter.write_line(line)
             return
-        terminalreporter.write_line(f"OVER BUDGET: {line}; slowest tests:", red=True, bold=True)
+        verdict = "OVER BUDGET" if self.elapsed() > self.budget else "OVER THE 20-MINUTE TARGET"
+        terminalreporter.write_line(f"{verdict}: {line}; slowest tests:", red=True, bold=True)
         slowest = sorted(self.durations.items(), key=lambda item: -item[1])[:SLOWEST_SHOWN]
         for nodeid, seconds in slowest:
             terminalreporter.write_line(f"  {seconds:7.1f} s  {nodeid}")

@@ -6,6 +6,8 @@ import pytest
 
 from tests.helpers import run_qsdiff
 
+pytestmark = pytest.mark.slow  # a full training run, however small: make test-slow
+
 
 @pytest.fixture(scope="module")
 def report():

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from tests.helpers import run_qsdiff
+
+pytestmark = pytest.mark.slow  # a full training run, however small: make test-slow
 
 MEASUREMENTS = {"r2", "equivariance_error", "latent_equivariance_error", "homomorphism_error"}
 

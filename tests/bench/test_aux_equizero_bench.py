@@ -7,6 +7,8 @@ import pytest
 from service.config import Settings
 from tests.helpers import run_qsdiff
 
+pytestmark = pytest.mark.slow  # a full training run, however small: make test-slow
+
 WRAPPERS = ("equitune", "equizero", "equizero_entropy", "equizero_lambda", "lambda_equitune")
 
 

@@ -2,7 +2,11 @@
 
 import json
 
+import pytest
+
 from tests.helpers import run_qsdiff
+
+pytestmark = pytest.mark.slow  # a full training run, however small: make test-slow
 
 
 def test_quick_bench_reports_invariance_and_accuracy():
