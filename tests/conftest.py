@@ -6,5 +6,5 @@ tune_allocator()
 
 pytest_plugins = [
     "tests.databases",  # the database_url fixture (SQLite and PostgreSQL)
-    "tests.time_budget",  # a default run over 40 minutes fails
+    "tests.time_budget",  # a default run over 50 minutes fails
 ]
