@@ -8,7 +8,8 @@ input's squared distances as edge attributes), but faster on a CPU:
   tensor, so there is no gather or scatter, only matrix products and broadcasting;
 - the first layer of each edge MLP, ``W [h_i, h_j, e_ij] + b``, is split into per-node parts
   ``W_i h_i + b`` and ``W_j h_j`` (computed for ``n`` nodes instead of ``n^2`` pairs) plus the
-  two edge-attribute columns, which removes about half of the edge FLOPs.
+  two edge-attribute columns, which removes about half of the edge FLOPs;
+- a large batch runs in chunks of molecules small enough for the cache.
 
 The diagonal and padded pairs are masked out, as EDM's ``edge_mask`` does.
 """
@@ -21,14 +22,19 @@ from torch import Tensor, nn
 
 __all__ = ["DenseEGNN", "DenseEquivariantBlock"]
 
+PAIR_CHUNK_BYTES = 8 << 20
+
 
 def _pair_preactivation(layer: nn.Linear, h: Tensor, edge_attr: Tensor) -> Tensor:
-    """``layer([h_i, h_j, e_ij])`` for every pair, ``[B, n, n, H]``, from per-node products."""
+    """``layer([h_i, h_j, e_ij])`` for every pair, ``[B, n, n, H]``, from per-node products.
+
+    Two passes over the pair tensor: the broadcast sum of the node parts, then the edge
+    attributes' part added in place by one (thin) matrix product.
+    """
     hidden = h.shape[-1]
     w_i, w_j, w_e = layer.weight.split([hidden, hidden, edge_attr.shape[-1]], dim=1)
     pre = F.linear(h, w_i, layer.bias).unsqueeze(2) + F.linear(h, w_j).unsqueeze(1)
-    for k in range(edge_attr.shape[-1]):
-        pre.addcmul_(edge_attr[..., k : k + 1], w_e[:, k])
+    pre.view(-1, pre.shape[-1]).addmm_(edge_attr.reshape(-1, edge_attr.shape[-1]), w_e.T)
     return pre
 
 
@@ -61,7 +67,8 @@ class DenseEquivariantBlock(nn.Module):
         message = F.silu(_pair_preactivation(self.edge_in, h, edge_attr), inplace=True)
         message = F.silu(self.edge_out(message), inplace=True)
         gate = torch.sigmoid(self.attention(message)) * pair_mask
-        aggregated = (message * gate).sum(2) / self.normalization
+        # sum_j gate_ij m_ij as one batched product: a single read of the messages
+        aggregated = (gate.transpose(-1, -2) @ message).squeeze(-2) / self.normalization
         h = (h + self.node_mlp(torch.cat([h, aggregated], dim=-1))) * node_mask
 
         weight = F.silu(_pair_preactivation(self.coord_in, h, edge_attr), inplace=True)
@@ -92,7 +99,24 @@ class DenseEGNN(nn.Module):
         self.readout = nn.Linear(hidden, out_features)
 
     def forward(self, h: Tensor, x: Tensor, node_mask: Tensor) -> tuple[Tensor, Tensor]:
-        """``h: [B, n, in]``, ``x: [B, n, 3]``, ``node_mask: [B, n]`` -> (``h'``, ``x'``)."""
+        """``h: [B, n, in]``, ``x: [B, n, 3]``, ``node_mask: [B, n]`` -> (``h'``, ``x'``).
+
+        Molecules are independent, so the batch runs in chunks whose pair tensors stay under
+        ``PAIR_CHUNK_BYTES``: they then stay in cache and on glibc's heap (a block over 32 MB is
+        a fresh mmap whose pages fault on first touch). EDM's configuration, 100 molecules of
+        19 atoms: 1.25 s -> 0.98 s a step on two cores.
+        """
+        pair_bytes = x.shape[1] ** 2 * self.embedding.out_features * x.element_size()
+        chunk = max(1, PAIR_CHUNK_BYTES // pair_bytes)
+        if x.shape[0] <= chunk:
+            return self._forward(h, x, node_mask)
+        parts = [
+            self._forward(h[i : i + chunk], x[i : i + chunk], node_mask[i : i + chunk])
+            for i in range(0, x.shape[0], chunk)
+        ]
+        return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+    def _forward(self, h: Tensor, x: Tensor, node_mask: Tensor) -> tuple[Tensor, Tensor]:
         node_mask = node_mask.unsqueeze(-1).to(x.dtype)
         pair_mask = node_mask.unsqueeze(2) * node_mask.unsqueeze(1)
         pair_mask = (

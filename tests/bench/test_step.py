@@ -1,4 +1,4 @@
-"""``qsdiff bench step``: a small run reports, and (slow) the EDM configuration is fast enough."""
+"""``qsdiff bench step``: a small run reports, and (slow) the EDM configuration beats EDM's form."""
 
 import json
 
@@ -17,10 +17,13 @@ def test_a_small_step_benchmark_reports_time_and_flops():
     report = json.loads(done.stdout)
     assert 0 < report["seconds_per_step"]["min"] <= report["seconds_per_step"]["median"]
     assert report["edge_gflop"] == round(edge_flops(8, 10, 32, 2) / 1e9, 1)
+    assert report["edge_list_seconds_per_step"]["median"] > 0
+    assert report["speedup_over_edge_list"] > 0
 
 
 @pytest.mark.slow
-def test_the_edm_configuration_takes_at_most_1_8_seconds_per_step():
+def test_the_edm_configuration_is_faster_than_edms_edge_list_form():
+    """A ratio from one run, so it holds on any CPU (absolute times differ by machine)."""
     done = run_qsdiff("bench", "step", "--json")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout)["seconds_per_step"]["median"] <= 1.8
+    assert json.loads(done.stdout)["speedup_over_edge_list"] >= 1.5
