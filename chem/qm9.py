@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +204,7 @@ def load_conformer_set(
         "%s [%s]: %d molecules kept, dropped %s", npz.name, split, len(built), built.dropped
     )
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # processes building at once never share it
     torch.save(built.__dict__, tmp)
     tmp.replace(path)
     return built

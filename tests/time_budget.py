@@ -2,9 +2,9 @@
 (PostgreSQL tests included) aims at 20 minutes on two cores.
 
 A default run (``-m 'not slow'``) past ``TARGET_SECONDS`` names its slowest tests; one past
-``QSDIFF_TEST_BUDGET_SECONDS`` (3000) also fails, so that a slow test is marked ``slow`` or
-made faster before it pushes CI towards its limit. (Shared machines are noisy: the same suite
-has taken from 7 to over 25 minutes here, so the failing bound sits well above the target.)
+``QSDIFF_TEST_BUDGET_SECONDS`` (1800, the 30 minutes the suite must stay well inside) also
+fails, so that a slow test is marked ``slow`` or made faster before it pushes CI towards its
+limit. Under pytest-xdist the controller sees every worker's reports, so it times the whole run.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-DEFAULT_BUDGET_SECONDS = 3000.0
+DEFAULT_BUDGET_SECONDS = 1800.0
 TARGET_SECONDS = 1200.0
 SLOWEST_SHOWN = 5
 

@@ -21,14 +21,6 @@ from models.aux.ebc import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("group", [signed_permutations(3), rotations_translations(8, 4)])
 def test_compose_is_the_matrix_product(group):
     rng = np.random.default_rng(0)

@@ -26,8 +26,6 @@ from models.aux.equizero import (
     wrap,
 )
 
-torch.set_num_threads(1)
-
 WRAPPERS = {
     "equitune": ("equitune", "max_prob"),
     "equizero": ("equizero", "max_prob"),

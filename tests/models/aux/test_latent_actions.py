@@ -9,8 +9,6 @@ from models.aux import latent_actions as la
 from service.aux_latent import CHECKPOINT_NAME, load_models
 from service.config import get_settings
 
-torch.set_num_threads(1)
-
 
 @pytest.fixture(scope="module")
 def digits():

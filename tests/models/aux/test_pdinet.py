@@ -23,8 +23,6 @@ from models.aux.pdinet import (
     validate_homography,
 )
 
-torch.set_num_threads(1)
-
 
 @pytest.mark.parametrize("channels", [2, 3, 5])
 def test_invariant_maps_are_6c_minus_5(channels):
