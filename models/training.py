@@ -121,4 +121,6 @@ class Trainer:
         self.net.load_state_dict(state["net"])
         self.ema.load_state_dict(state["ema"])
         self.optimizer.load_state_dict(state["optimizer"])
+        for group in self.optimizer.param_groups:  # a resumed run may set a new rate
+            group["lr"] = self.config.lr
         self.steps = int(state["steps"])

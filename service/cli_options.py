@@ -38,7 +38,13 @@ def add_training_options(
     parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
     parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
     parser.add_argument("--batch-size", type=int, default=batch_size)
-    parser.add_argument("--lr", type=float, default=lr)
+    parser.add_argument(
+        "--lr",
+        type=float,
+        help=f"learning rate (default {lr}); on resume the checkpoint's own rate unless given, "
+        "so a later run can continue at a lower one",
+    )
+    parser.set_defaults(new_model_lr=lr)
     parser.add_argument("--hidden", type=int, default=hidden)
     parser.add_argument("--layers", type=int, default=layers)
     parser.add_argument("--val-every", type=int, default=val_every)

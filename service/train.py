@@ -19,11 +19,11 @@ from models import geometry
 from models.interpolant import Interpolant
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
 from models.tasks.conformer import SamplingConfig, sample_conformers
-from models.training import TrainConfig, Trainer
+from models.training import Trainer
 from service.checkpoints import conformer_net_config, save_atomically, update_model_card
 from service.cli_options import add_training_options
 from service.config import Settings
-from service.train_loop import load_resumable, train_until
+from service.train_loop import load_resumable, resumed_or_new_config, train_until
 
 __all__ = ["add_arguments", "run"]
 
@@ -62,12 +62,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     state = load_resumable(path, args.device, args.treatment)
     if state is not None:
         net_config = conformer_net_config(state["net_config"])
-        train_config = TrainConfig(**state["train_config"])
     else:
         net_config = ConformerNetConfig(
             ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=args.hidden, layers=args.layers
         )
-        train_config = TrainConfig(args.treatment, lr=args.lr, batch_size=args.batch_size)
+    train_config = resumed_or_new_config(args, state)
     trainer = Trainer(ConformerNet(net_config).to(args.device), train_config, Interpolant())
     trainer.ema.to(args.device)
     history: list[dict] = []

@@ -7,20 +7,22 @@ and Ctrl-C stop the loop after the current step and save, so no training is lost
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import signal
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import torch
 from tqdm import tqdm
 
-from models.training import Trainer
+from models.training import TrainConfig, Trainer
 
-__all__ = ["load_resumable", "train_until"]
+__all__ = ["load_resumable", "resumed_or_new_config", "train_until"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,18 @@ def load_resumable(path: Path, device: str, treatment: str) -> dict | None:
         raise SystemExit(f"{path} was trained with {saved}, not {treatment}")
     logger.info("resuming %s at step %d", path, state["steps"])
     return state
+
+
+def resumed_or_new_config(args: argparse.Namespace, state: dict | None) -> TrainConfig:
+    """Optimiser settings: a new model's from the command line, a resumed one's from its file.
+
+    ``--lr``, when given, replaces a resumed model's saved rate (to continue at a lower one).
+    """
+    if state is None:
+        lr = args.new_model_lr if args.lr is None else args.lr
+        return TrainConfig(args.treatment, lr=lr, batch_size=args.batch_size)
+    config = TrainConfig(**state["train_config"])
+    return config if args.lr is None else replace(config, lr=args.lr)
 
 
 def train_until(
@@ -68,7 +82,8 @@ def train_until(
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.3f}")
             if trainer.steps % val_every == 0:
-                record = {"step": trainer.steps, "train_loss": loss, **validate()}
+                record = {"step": trainer.steps, "lr": trainer.config.lr, "train_loss": loss}
+                record.update(validate())
                 record["seconds"] = round(time.perf_counter() - started, 1)
                 history.append(record)
                 with log_path.open("a") as log:

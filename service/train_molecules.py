@@ -17,12 +17,12 @@ from models.interpolant import Interpolant
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
 from models.tasks.conformer import SamplingConfig
 from models.tasks.molecule import draw_sizes, sample_molecules
-from models.training import TrainConfig, Trainer
+from models.training import Trainer
 from service.checkpoints import save_atomically, update_model_card
 from service.cli_options import add_training_options
 from service.config import Settings
 from service.molecule_data import MoleculeBatches, molecule_data
-from service.train_loop import load_resumable, train_until
+from service.train_loop import load_resumable, resumed_or_new_config, train_until
 
 __all__ = ["add_arguments", "run"]
 
@@ -44,10 +44,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     state = load_resumable(path, args.device, args.treatment)
     if state is not None:
         net_config = MoleculeNetConfig(**state["net_config"])
-        train_config = TrainConfig(**state["train_config"])
     else:
         net_config = MoleculeNetConfig(len(ELEMENTS), hidden=args.hidden, layers=args.layers)
-        train_config = TrainConfig(args.treatment, lr=args.lr, batch_size=args.batch_size)
+    train_config = resumed_or_new_config(args, state)
     trainer = Trainer(
         MoleculeNet(net_config).to(args.device), train_config, Interpolant(), data=molecule_data
     )

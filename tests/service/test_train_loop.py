@@ -1,0 +1,34 @@
+"""Resuming training: a checkpoint keeps its learning rate unless ``--lr`` replaces it."""
+
+import argparse
+
+from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
+from models.interpolant import Interpolant
+from models.networks.conformer_net import ConformerNet, ConformerNetConfig
+from models.training import TrainConfig, Trainer
+from service.train_loop import resumed_or_new_config
+
+
+def _saved_state(lr: float) -> dict:
+    config = ConformerNetConfig(ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=8, layers=1)
+    return Trainer(ConformerNet(config), TrainConfig("quotient", lr=lr), Interpolant()).state_dict()
+
+
+def _args(lr: float | None) -> argparse.Namespace:
+    return argparse.Namespace(treatment="quotient", lr=lr, new_model_lr=5e-4, batch_size=4)
+
+
+def test_a_new_model_takes_the_task_default_or_the_given_rate():
+    assert resumed_or_new_config(_args(None), None).lr == 5e-4
+    assert resumed_or_new_config(_args(2e-3), None).lr == 2e-3
+
+
+def test_a_resumed_model_keeps_its_rate_unless_one_is_given():
+    state = _saved_state(lr=1e-3)
+    assert resumed_or_new_config(_args(None), state).lr == 1e-3
+    lowered = resumed_or_new_config(_args(2e-4), state)
+    assert lowered.lr == 2e-4
+    config = ConformerNetConfig(ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=8, layers=1)
+    resumed = Trainer(ConformerNet(config), lowered, Interpolant())
+    resumed.load_state_dict(state)  # the saved optimiser state says 1e-3
+    assert [group["lr"] for group in resumed.optimizer.param_groups] == [2e-4]
