@@ -23,6 +23,7 @@ from torch import Tensor, nn
 __all__ = ["DenseEGNN", "DenseEquivariantBlock"]
 
 PAIR_CHUNK_BYTES = 8 << 20
+"""Largest ``[b, n, n, H]`` pair tensor one chunk of molecules makes (see ``DenseEGNN.forward``)."""
 
 
 def _pair_preactivation(layer: nn.Linear, h: Tensor, edge_attr: Tensor) -> Tensor:
