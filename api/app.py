@@ -1,4 +1,4 @@
-"""The FastAPI app factory: routers, error handlers, and the worker pool's lifetime."""
+"""The FastAPI app factory: routers, error handlers, pages, and the worker pool's lifetime."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from api.deps import require_key
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import install_body_limit
 from api.metrics import install_metrics
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Quotient-space SE(3) diffusion for molecular structures.",
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves /docs without a CDN
+        redoc_url=None,
     )
     app.include_router(health.router)
     routers = (
@@ -87,4 +90,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_metrics(app)
     install_body_limit(app, settings.max_body_bytes)
     install_console(app)
+    install_docs(app)
     return app

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,6 +30,18 @@ def test_health_readiness_and_models(server):
         models = client.get("/v1/models").json()
         assert {"conformer"} <= {m["task"] for m in models}
         assert "quotient" in {m["treatment"] for m in models}
+
+
+def test_the_docs_page_loads_swagger_ui_from_this_server(server):
+    with server.client() as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        sources = re.findall(r"(?:src|href)=['\"]([^'\"]+)['\"]", page.text)
+        assert "/docs/assets/swagger-ui-bundle.js" in sources
+        assert not [s for s in sources if "//" in s], sources  # no other host
+        for source in sources:
+            assert client.get(source).status_code == 200, source
+        assert client.get("/openapi.json").json()["info"]["title"] == "qsdiff"
 
 
 def test_sync_conformers_return_sdf_that_rdkit_reads(server):

@@ -173,6 +173,14 @@ def test_models_view_shows_every_card(browser, server) -> None:
     driver.save_screenshot(str(ARTIFACTS / "02-models.png"))
 
 
+def test_api_docs_render_without_a_cdn(browser, server) -> None:
+    driver = browser
+    driver.get(f"{server.url}/docs")
+    operations = wait(driver, lambda d: len(o := css(d, ".opblock")) > 10 and o)
+    assert any("/v1/conformers" in o.text for o in operations)
+    driver.save_screenshot(str(ARTIFACTS / "00-api-docs.png"))
+
+
 def test_invalid_smiles_shows_the_api_message(browser, server) -> None:
     driver = browser
     bad = ["CCO", "C1CC"]
