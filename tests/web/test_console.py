@@ -122,7 +122,8 @@ def css(driver: Any, selector: str) -> list[Any]:
 
 
 def open_view(driver: Any, server: Any, view: str) -> None:
-    if not driver.current_url.startswith(server.url):
+    """Show a console view, loading the console first where the browser is on another page."""
+    if driver.current_url.split("#")[0] != f"{server.url}/":
         driver.get(f"{server.url}/")
     driver.execute_script("location.hash = arguments[0]", view)
 
