@@ -46,7 +46,11 @@ class TimeBudget:
         if not self.enforced or self.elapsed() <= limit:
             terminalreporter.write_line(line)
             return
-        verdict = "OVER BUDGET" if self.elapsed() > self.budget else "OVER THE 20-MINUTE TARGET"
+        verdict = (
+            "OVER BUDGET"
+            if self.elapsed() > self.budget
+            else f"OVER THE {TARGET_SECONDS / 60:.0f}-MINUTE TARGET"
+        )
         terminalreporter.write_line(f"{verdict}: {line}; slowest tests:", red=True, bold=True)
         slowest = sorted(self.durations.items(), key=lambda item: -item[1])[:SLOWEST_SHOWN]
         for nodeid, seconds in slowest:
