@@ -97,7 +97,7 @@ def fit_and_report(
         "latent_dim": config.latent_dim,
         "final_loss": round(float(np.mean(result.losses[-20:])), 4),
         "fit_seconds": round(result.seconds, 2),
-        "measurements": {k: round(v, 4) for k, v in asdict(measured).items()},
+        "measurements": measured.rounded(),
     }
 
 

@@ -1,4 +1,4 @@
-"""``qsdiff bench aux ebc --quick`` runs and prints every measurement, EbC beside its ablation."""
+"""``qsdiff bench aux ebc --quick --diagnose`` prints every measurement, EbC beside its ablation."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ MEASUREMENTS = {"r2", "equivariance_error", "latent_equivariance_error", "homomo
 
 
 def test_quick_bench_prints_the_report():
-    done = run_qsdiff("bench", "aux", "ebc", "--quick")
+    done = run_qsdiff("bench", "aux", "ebc", "--quick", "--diagnose")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["quick"] is True
@@ -31,3 +31,7 @@ def test_quick_bench_prints_the_report():
             "ablation_fails_r2",
             "ablation_fails_latent_equivariance",
         }
+    diagnosis = report["diagnosis"]
+    for start in ("true_latent_start", "from_random", "from_true_latents"):
+        assert len(diagnosis[start]["r2_per_latent"]) == 6
+    assert diagnosis["true_latent_start"]["r2"] > 0.9  # the regression start sees every latent

@@ -18,10 +18,16 @@ its reference code (github.com/dynamical-inference/ebc, ``GCLLoss`` with ``MseIn
 Our own choices: the latent world's group is the signed permutations ``B_D`` (a finite,
 non-abelian stand-in for the paper's O(n)/GL(n) draws), the shapes are drawn in numpy on a
 periodic 16 x 16 canvas, the encoder is a plain MLP, and one held-out pair per system.
+
+On the shapes the fit identifies the two position circles but not the rotation, even when
+the scenes are exactly the group's orbit, and a start on the true latents loses the rotation
+too (``qsdiff bench aux ebc --diagnose``): an optimisation shortfall of ours, not a limit of
+identifiability, that a CNN encoder, gradients through ``R``, a ridge ``R``, whitened or
+wider embeddings, 256 negatives and 10x the steps did not fix.
 """
 
 from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations
-from models.aux.ebc.metrics import Measurements, embed, linear_r2, measure
+from models.aux.ebc.metrics import Measurements, embed, latent_r2, linear_r2, measure
 from models.aux.ebc.model import Encoder, infonce, solve_representation
 from models.aux.ebc.train import EbcConfig, FitResult, fit, load_encoder, save_encoder
 from models.aux.ebc.worlds import LatentWorld, ShapesWorld, World, make_world
@@ -38,6 +44,7 @@ __all__ = [
     "embed",
     "fit",
     "infonce",
+    "latent_r2",
     "linear_r2",
     "load_encoder",
     "make_world",

@@ -1,7 +1,8 @@
 """Measurements of a fitted encoder against the world's true latents and group.
 
 * ``r2``: linear identifiability, the held-out ``R^2`` of an affine readout ``z ~ A f(y) + b``
-  (mean over the ``D`` latents; 1 means ``f`` is the true latent up to a linear map).
+  (mean over the ``D`` latents; 1 means ``f`` is the true latent up to a linear map), and
+  ``r2_per_latent``, the same for each latent (which factors the encoder found).
 * ``equivariance_error``: ``sum |R(g) f(y) - f(g y)|^2 / sum |f(g y) - mean|^2`` on held-out
   pairs, ``R(g)`` solved from separate reference pairs of the same ``g``. An invariant ``f``
   meets it trivially (``R = I``), so also
@@ -14,7 +15,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -22,17 +23,27 @@ import torch
 from models.aux.ebc.model import Encoder, solve_representation
 from models.aux.ebc.worlds import World
 
-__all__ = ["Measurements", "embed", "linear_r2", "measure"]
+__all__ = ["Measurements", "embed", "latent_r2", "linear_r2", "measure"]
 
 
 @dataclass(frozen=True)
 class Measurements:
-    """The four measurements of one encoder (see the module docstring)."""
+    """The measurements of one encoder (see the module docstring)."""
 
     r2: float
+    r2_per_latent: tuple[float, ...]
     equivariance_error: float
     latent_equivariance_error: float
     homomorphism_error: float
+
+    def rounded(self, digits: int = 4) -> dict[str, float | list[float]]:
+        """A JSON-ready dict, every number rounded to ``digits``."""
+        return {
+            key: [round(v, digits) for v in value]
+            if isinstance(value, tuple)
+            else round(value, digits)
+            for key, value in asdict(self).items()
+        }
 
 
 @torch.no_grad()
@@ -54,14 +65,21 @@ def _fit_readout(x: np.ndarray, z: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(_affine(x), z, rcond=None)[0]
 
 
-def linear_r2(
+def latent_r2(
     x_fit: np.ndarray, z_fit: np.ndarray, x_test: np.ndarray, z_test: np.ndarray
-) -> float:
-    """Mean held-out ``R^2`` over latents of the affine readout fitted on ``(x_fit, z_fit)``."""
+) -> np.ndarray:
+    """Held-out ``R^2`` of each latent ``[D_z]``, affine readout fitted on ``(x_fit, z_fit)``."""
     pred = _affine(x_test) @ _fit_readout(x_fit, z_fit)
     ss_res = ((pred - z_test) ** 2).sum(0)
     ss_tot = ((z_test - z_test.mean(0)) ** 2).sum(0)
-    return float(np.mean(1 - ss_res / ss_tot))
+    return 1 - ss_res / ss_tot
+
+
+def linear_r2(
+    x_fit: np.ndarray, z_fit: np.ndarray, x_test: np.ndarray, z_test: np.ndarray
+) -> float:
+    """Mean of :func:`latent_r2` over the latents."""
+    return float(np.mean(latent_r2(x_fit, z_fit, x_test, z_test)))
 
 
 def _represent(encoder: Encoder, world: World, g: np.ndarray, n: int, rng) -> np.ndarray:
@@ -87,7 +105,7 @@ def measure(
     fit_s, test_s = world.sample(samples, rng), world.sample(samples, rng)
     x_fit = embed(encoder, world.observe(fit_s))
     readout = _fit_readout(x_fit, fit_s.z)
-    r2 = linear_r2(x_fit, fit_s.z, embed(encoder, world.observe(test_s)), test_s.z)
+    per_latent = latent_r2(x_fit, fit_s.z, embed(encoder, world.observe(test_s)), test_s.z)
 
     g = world.group.sample(elements, rng)
     r = _represent(encoder, world, g, references, rng)
@@ -103,13 +121,19 @@ def measure(
     latent = ((z_pred - moved.z) ** 2).sum() / ((z_prime - z_prime.mean((0, 1))) ** 2).sum()
 
     g1, g2 = world.group.sample(elements, rng), world.group.sample(elements, rng)
-    r1, r2_, r12 = (
+    r1, r2, r12 = (
         _represent(encoder, world, h, references, rng)
         for h in (g1, g2, world.group.compose(g1, g2))
     )
     probe = x.reshape(elements * per, -1)
-    gap = np.einsum("sij,pj->spi", r1 @ r2_ - r12, probe)
+    gap = np.einsum("sij,pj->spi", r1 @ r2 - r12, probe)
     hom = np.linalg.norm(gap, axis=-1) / np.linalg.norm(
         np.einsum("sij,pj->spi", r12, probe), axis=-1
     )
-    return Measurements(r2, float(equivariance), float(latent), float(hom.mean()))
+    return Measurements(
+        float(per_latent.mean()),
+        tuple(float(v) for v in per_latent),
+        float(equivariance),
+        float(latent),
+        float(hom.mean()),
+    )

@@ -47,10 +47,12 @@ class Encoder(nn.Module):
 def solve_representation(x: Tensor, x_prime: Tensor) -> Tensor:
     """``R: [S, D, D]`` with ``x'_i ~ R x_i`` per system, from ``x, x_prime: [S, n, D]``.
 
-    Needs ``n >= D`` pairs of linearly independent ``x`` for a unique answer; with fewer,
-    ``lstsq`` returns a minimum-norm solution.
+    Needs ``n >= D`` pairs of linearly independent ``x`` for a unique answer; otherwise the
+    pseudo-inverse gives the minimum-norm one. (``torch.linalg.lstsq``'s default CPU driver
+    returns all-zero solutions for rank-deficient members of a batch, e.g. the embeddings of
+    a collapsed encoder, so it is not used.)
     """
-    return torch.linalg.lstsq(x, x_prime).solution.transpose(-1, -2)
+    return (torch.linalg.pinv(x) @ x_prime).transpose(-1, -2)
 
 
 def infonce(anchor: Tensor, positive: Tensor, negatives: Tensor, temperature: float) -> Tensor:

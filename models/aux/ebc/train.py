@@ -97,12 +97,20 @@ def fit(
     config: EbcConfig,
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    *,
+    world: World | None = None,
+    encoder: Encoder | None = None,
 ) -> FitResult | None:
-    """Train an encoder; ``progress(1)`` after each step; None once ``cancelled()`` says so."""
+    """Train an encoder; ``progress(1)`` after each step; None once ``cancelled()`` says so.
+
+    ``world`` replaces the config's and ``encoder`` the fresh one (trained in place): the
+    benchmark's diagnosis uses both.
+    """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    world = config.world()
-    encoder = Encoder(world.obs_dim, config.latent_dim, config.hidden)
+    world = world if world is not None else config.world()
+    if encoder is None:
+        encoder = Encoder(world.obs_dim, config.latent_dim, config.hidden)
     optimizer = torch.optim.Adam(encoder.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
     losses, start = [], time.perf_counter()

@@ -87,12 +87,24 @@ class ShapesWorld(World):
     onto itself, so every image is rendered once, at the origin, and rolled into place.
     """
 
-    def __init__(self, m: int, n: int, size: int, shapes: int, seed: int, turns: int = 2) -> None:
+    def __init__(
+        self,
+        m: int,
+        n: int,
+        size: int,
+        shapes: int,
+        seed: int,
+        turns: int = 2,
+        orbit_only: bool = False,
+    ) -> None:
         if size % n:
             raise ValueError(f"the canvas ({size} px) must split into {n} equal shifts")
         rng = np.random.default_rng(seed)
         self.group = rotations_translations(m, n)
         self.size, self.angles = size, m * turns
+        self.pose_steps = (turns, size // n) if orbit_only else (1, 1)
+        """Angle and pixel steps of the poses drawn: ``(turns, size / n)`` keeps them on the
+        group's orbit of the upright pose at the origin (so poses and group elements match)."""
         self.obs_dim = size * size
         radii = rng.uniform(0.45, 1.0, size=(shapes, 7)) * 0.3 * size
         radii[:, 0] = 0.3 * size  # one longest spike: no outline is rotation-symmetric
@@ -101,9 +113,10 @@ class ShapesWorld(World):
         self.table = at_origin.reshape(shapes, self.angles, size, size)
 
     def sample(self, k: int, rng: np.random.Generator) -> Sample:
-        """Uniform pose on the grid, uniform shape."""
-        t = rng.integers(0, self.angles, k) / self.angles
-        x, y = rng.integers(0, self.size, k) / self.size, rng.integers(0, self.size, k) / self.size
+        """Uniform pose on the grid (or on the orbit, see ``pose_steps``), uniform shape."""
+        turn, shift = self.pose_steps
+        t = turn * rng.integers(0, self.angles // turn, k) / self.angles
+        x, y = (shift * rng.integers(0, self.size // shift, k) / self.size for _ in range(2))
         z = np.stack(_circle(t) + _circle(x) + _circle(y), axis=1)
         return Sample(z, rng.integers(0, len(self.table), size=k))
 

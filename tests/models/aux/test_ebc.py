@@ -10,6 +10,7 @@ from models.aux.ebc import (
     EbcConfig,
     fit,
     infonce,
+    latent_r2,
     linear_r2,
     load_encoder,
     make_world,
@@ -56,6 +57,16 @@ def test_least_squares_recovers_a_known_linear_representation():
     torch.testing.assert_close(solve_representation(x, x_prime), r, atol=1e-10, rtol=0)
 
 
+def test_least_squares_maps_rank_deficient_embeddings_in_every_system():
+    gen = torch.Generator().manual_seed(0)
+    r = torch.randn(3, 4, 4, generator=gen, dtype=torch.float64)
+    x = torch.randn(3, 9, 4, generator=gen, dtype=torch.float64)
+    x[..., 0] = 0.0  # a collapsed embedding direction
+    x_prime = torch.einsum("sij,snj->sni", r, x)
+    solved = solve_representation(x, x_prime)
+    torch.testing.assert_close(torch.einsum("sij,snj->sni", solved, x), x_prime, atol=1e-10, rtol=0)
+
+
 def test_infonce_prefers_the_true_partner():
     gen = torch.Generator().manual_seed(0)
     anchor, negatives = torch.randn(16, 3, generator=gen), torch.randn(16, 3, generator=gen)
@@ -64,13 +75,16 @@ def test_infonce_prefers_the_true_partner():
     assert right < wrong - 1.0
 
 
-def test_linear_r2_is_one_for_linear_maps_and_near_zero_for_noise():
+def test_linear_r2_is_one_for_linear_maps_and_near_zero_for_noise_per_latent_too():
     rng = np.random.default_rng(0)
     z = rng.normal(size=(400, 3))
     x = z @ rng.normal(size=(3, 3)) + 2.0
     assert linear_r2(x[:200], z[:200], x[200:], z[200:]) == pytest.approx(1.0)
     noise = rng.normal(size=(400, 3))
     assert linear_r2(noise[:200], z[:200], noise[200:], z[200:]) < 0.1
+    half = np.concatenate([z[:, :1], noise[:, 1:]], axis=1)  # only the first latent is seen
+    per_latent = latent_r2(half[:200], z[:200], half[200:], z[200:])
+    assert per_latent[0] == pytest.approx(1.0) and (per_latent[1:] < 0.1).all()
 
 
 def test_small_fit_identifies_the_latents_and_the_identity_ablation_does_not(tmp_path):
