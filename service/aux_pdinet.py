@@ -191,7 +191,8 @@ def train_and_save(output: Path, epochs: int, seed: int, size: int) -> dict[str,
         "model": "PDINet (Li et al., NeurIPS 2025)",
         "command": f"qsdiff aux pdinet train -o {output} "
         f"--epochs {epochs} --seed {seed} --size {size}",
-        "data": f"scikit-learn load_digits (8x8) on a colour-graded card at {size}x{size}; "
+        "data": f"scikit-learn load_digits (8x8) drawn as Gaussian ink spots on a colour-graded "
+        f"card at {size}x{size}; "
         f"{len(split.train_labels)} train / {len(split.test_labels)} test, trained upright",
         "config": asdict(config),
         "train": asdict(train),
@@ -249,7 +250,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     train = actions.add_parser("train", help="train on upright digits, save weights + model card")
     train.add_argument("-o", "--output", type=Path, required=True, help="checkpoint path (.pt)")
-    train.add_argument("--epochs", type=int, default=10)
+    train.add_argument("--epochs", type=int, default=15)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--size", type=int, default=24, help="image side in pixels")
     classify_ = actions.add_parser("classify", help="class probabilities of an image file")

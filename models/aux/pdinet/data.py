@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from models.aux.pdinet.homography import apply_homography, pixel_grid
@@ -29,8 +28,13 @@ __all__ = [
     "render_smooth_scene",
 ]
 
-DIGIT_EXTENT = 0.7
-"""The digit fills ``[-0.7, 0.7]^2`` of the card, so mild warps keep it in view."""
+DIGIT_EXTENT = 0.5
+"""The digit fills ``[-0.5, 0.5]^2`` of the card: at 24 pixels, PDINet pools over ``|x| <= 0.57``
+(it leaves out a 5-pixel border band), so an upright digit is whole there and mild warps keep
+it in; at 0.7 its outer strokes were in the band even upright."""
+
+SPLAT_WIDTH = 1.0
+"""Standard deviation of a digit pixel's ink spot, in digit pixels."""
 
 REFERENCE_CHANNELS = (1, 2)
 """The two card gradients whose Jacobian normalises the invariants."""
@@ -67,20 +71,37 @@ def _source_points(count: int, size: int, homographies: Tensor | None) -> Tensor
     return apply_homography(torch.linalg.inv(homographies.to(torch.float64)), grid)
 
 
+def _ink(digits: Tensor, points: Tensor) -> Tensor:
+    """The digits ``[N, h, w]`` as sums of Gaussian spots, at card ``points: [N, S, S, 2]``.
+
+    Each digit pixel is a spot of standard deviation ``SPLAT_WIDTH`` digit pixels at its centre,
+    scaled so that a fully inked region reads 1. The result is analytic (no interpolation
+    kinks, no clamping), which the second derivatives need: with bicubic sampling clamped to
+    ``[0, 1]``, the normalised invariants of warped 24-pixel cards changed as much as the raw
+    derivatives (relative error 0.20 vs 0.19 at strength 0.5), with spots 0.06 vs 0.18.
+    """
+    rows, cols = digits.shape[-2:]
+    spacing = 2 * DIGIT_EXTENT / torch.tensor([cols, rows], dtype=torch.float64)
+    width = SPLAT_WIDTH * spacing
+
+    def spots(coordinate: Tensor, count: int, axis: int) -> Tensor:
+        centres = (torch.arange(count, dtype=torch.float64) + 0.5) * spacing[axis] - DIGIT_EXTENT
+        profile = torch.exp(-((coordinate[..., None] - centres) ** 2) / (2 * width[axis] ** 2))
+        level = torch.exp(-(torch.arange(-count, count + 1) ** 2) / (2 * SPLAT_WIDTH**2)).sum()
+        return profile / level
+
+    along_x, along_y = spots(points[..., 0], cols, 0), spots(points[..., 1], rows, 1)
+    return torch.einsum("nhwi,nhwj,nij->nhw", along_y, along_x, digits.to(torch.float64))
+
+
 def render_cards(digits: Tensor, size: int = 32, homographies: Tensor | None = None) -> Tensor:
     """Cards ``[N, 3, size, size]`` from ``digits: [N, h, w]`` seen through ``homographies``.
 
-    ``homographies: [N, 3, 3]`` or None (upright). The digit is sampled bicubically (smooth
-    enough for second derivatives) and clamped to ``[0, 1]``; outside it the card is blank.
+    ``homographies: [N, 3, 3]`` or None (upright). The ink is drawn by :func:`_ink`; the other
+    two channels are the card's gradients.
     """
     points = _source_points(len(digits), size, homographies)
-    ink = F.grid_sample(
-        digits.unsqueeze(1).float(),
-        (points / DIGIT_EXTENT).float(),
-        mode="bicubic",
-        padding_mode="zeros",
-        align_corners=False,
-    ).clamp(0.0, 1.0)
+    ink = _ink(digits, points).unsqueeze(1).float()
     gradients = (0.5 + 0.5 * points).permute(0, 3, 1, 2).float()
     return torch.cat([ink, gradients], dim=1)
 

@@ -40,9 +40,12 @@ class PDINetConfig:
     """Sizes of a PDINet; ``reference_channels`` are the input channels giving ``J_ref``."""
 
     in_channels: int = 3
-    width: int = 12
-    hidden: int = 24
-    num_blocks: int = 2
+    width: int = 32
+    hidden: int = 64
+    num_blocks: int = 1
+    """One residual block: each block takes derivatives of the previous fields, which are
+    invariant only up to the filters' sampling error, and amplifies it (fields of a 2-block
+    net changed 11 %, 28 %, 48 % after the lift and each block under a 10 degree turn)."""
     num_classes: int = 10
     sigma: float = 1.0
     reference_channels: tuple[int, int] = (1, 2)
@@ -53,7 +56,7 @@ class CNNConfig:
     """A plain CNN: 3x3 convolutions of ``widths`` (2x max-pool after the second), global max."""
 
     in_channels: int = 3
-    widths: tuple[int, ...] = (8, 16, 16, 16)
+    widths: tuple[int, ...] = (14, 28, 28, 28)
     num_classes: int = 10
 
 

@@ -84,7 +84,8 @@ def test_linear_r2_is_one_for_linear_maps_and_near_zero_for_noise_per_latent_too
     assert linear_r2(noise[:200], z[:200], noise[200:], z[200:]) < 0.1
     half = np.concatenate([z[:, :1], noise[:, 1:]], axis=1)  # only the first latent is seen
     per_latent = latent_r2(half[:200], z[:200], half[200:], z[200:])
-    assert per_latent[0] == pytest.approx(1.0) and (per_latent[1:] < 0.1).all()
+    assert per_latent[0] == pytest.approx(1.0)
+    assert (per_latent[1:] < 0.1).all()
 
 
 def test_small_fit_identifies_the_latents_and_the_identity_ablation_does_not(tmp_path):
