@@ -46,7 +46,7 @@ def _one(setting: str, steps: int, identity: bool, samples: int, seed: int) -> d
 
 
 def _regressed_onto_latents(world: Any, config: Any, steps: int) -> Any:
-    """An encoder fitted by least squares to the true latents ``z`` (the diagnosis' start)."""
+    """An encoder regressed (squared error) onto the true latents ``z``: the diagnosis' start."""
     import numpy as np
     import torch
 
