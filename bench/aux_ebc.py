@@ -75,9 +75,9 @@ def _diagnose(steps: int, samples: int, seed: int) -> dict[str, Any]:
     start = _regressed_onto_latents(world, config, steps)
     report: dict[str, Any] = {
         "world": "one outline, poses on the orbit of R_8 x Z_4 x Z_4 (128 scenes)",
-        "true_latent_start": measure(start.eval(), world, samples=samples).rounded(),
+        "true_latent_start": measure(start, world, samples=samples).rounded(),
     }
-    for name, encoder in (("from_random", None), ("from_true_latents", start.train())):
+    for name, encoder in (("from_random", None), ("from_true_latents", start)):
         result = fit(config, world=world, encoder=encoder)
         assert result is not None  # never cancelled here
         report[name] = measure(result.encoder, world, samples=samples).rounded()
