@@ -19,6 +19,7 @@ import torch
 
 from chem.backbone_metrics import backbone_report
 from chem.proteins import load_backbone_set
+from models.tasks.backbone import DEFAULT_GAMMA
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
 from service.checkpoints import load_backbone_model, update_model_card
@@ -55,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=20, help="backbones per length")
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
-    parser.add_argument("--gamma", type=float, default=0.5, help="noise scale of the sde sampler")
+    parser.add_argument(
+        "--gamma", type=float, default=DEFAULT_GAMMA, help="noise scale of the sde sampler"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--checkpoints",

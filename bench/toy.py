@@ -81,7 +81,7 @@ TOY_ROWS: tuple[RowSpec, ...] = (
 # samples. Euler's first-order error needs about 400 uniform steps for that, so it is checked
 # on a cheaper target in tests/models/test_samplers.py instead of here.
 STEPS: dict[SamplerKind, tuple[int, float]] = {"ode-heun": (60, 2.0), "sde": (200, 1.0)}
-SDE_GAMMA = 0.5
+SDE_CHURN = 0.5
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def make_sampler(spec: RowSpec, interpolant: Interpolant) -> Sampler:
             num_steps=steps,
             quotient=quotient,
             time_exponent=rho,
-            gamma=SDE_GAMMA,
+            churn=SDE_CHURN,
             curvature=curvature,
         )
     return ODESampler(

@@ -4,9 +4,11 @@ Task-agnostic: a ``data`` function turns a batch into its configuration space, t
 ``x_1`` and what the network takes besides ``(x_t, t)``. The default reads torch-geometric
 batches with ``pos: [N, 3]`` and ``batch: [N]`` and calls ``net(x_t, t, batch)``.
 
-Loss weight: :math:`w(t) = 1 / (\alpha_t^2 + 0.1)`, which rises from 0.9 at the prior to 10
-at the data, so that the fine geometry of the last steps is learnt without the unbounded
-velocity weight :math:`1/\alpha_t^2`.
+Loss weight: :math:`w(t) = 1 / (\alpha_t^2 + f)` with the floor :math:`f` (``weight_floor``,
+0.1 by default: from 0.9 at the prior to 10 at the data), so that the fine geometry of the last
+steps is learnt without the unbounded velocity weight :math:`1/\alpha_t^2`; a lower floor
+weighs the last steps more (backbones: 0.01, up to 100). A task may add an auxiliary loss
+under the same weights (``auxiliary_weight`` times it), such as the backbones' chain distances.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from models.interpolant import Interpolant
 from models.objectives import Treatment, check_treatment, denoiser_loss
 from models.spaces import ConfigurationSpace, PointClouds
 
-__all__ = ["TrainConfig", "Trainer", "TrainingData", "point_cloud_data"]
+__all__ = ["AuxiliaryLoss", "TrainConfig", "Trainer", "TrainingData", "point_cloud_data"]
 
 TrainingData = Callable[[Any], tuple[ConfigurationSpace, Tensor, Any]]
 """``data(batch) -> (space, x_1, context)``; the network is called as ``net(x_t, t, context)``."""
+
+AuxiliaryLoss = Callable[[Tensor, Tensor, Tensor, Tensor, Any], Tensor]
+"""``auxiliary(pred, x_1, t, weight, context) -> scalar``; ``t`` and the weights are ``[B]``."""
 
 
 def point_cloud_data(batch) -> tuple[ConfigurationSpace, Tensor, Any]:
@@ -46,6 +51,7 @@ class TrainConfig:
     ema_decay: float = 0.999
     grad_clip: float = 10.0
     weight_floor: float = 0.1
+    auxiliary_weight: float = 0.0
 
     def __post_init__(self) -> None:
         check_treatment(self.treatment)
@@ -60,9 +66,13 @@ class Trainer:
         config: TrainConfig,
         interpolant: Interpolant,
         data: TrainingData = point_cloud_data,
+        auxiliary: AuxiliaryLoss | None = None,
     ) -> None:
+        if config.auxiliary_weight and auxiliary is None:
+            raise ValueError("auxiliary_weight is set but the task has no auxiliary loss")
         self.net = net
         self.data = data
+        self.auxiliary = auxiliary
         self.ema = copy.deepcopy(net).requires_grad_(False)
         self.config = config
         self.interpolant = interpolant
@@ -81,7 +91,12 @@ class Trainer:
         pred = net(x_t, t, context)
         alpha = self.interpolant.schedule.alpha(t)
         weight = 1.0 / (alpha * alpha + self.config.weight_floor)
-        return denoiser_loss(self.config.treatment, space, pred, x1, x_t, weight)
+        loss = denoiser_loss(self.config.treatment, space, pred, x1, x_t, weight)
+        if self.config.auxiliary_weight:
+            loss = loss + self.config.auxiliary_weight * self.auxiliary(
+                pred, x1, t, weight, context
+            )
+        return loss
 
     def step(self, batch) -> float:
         """One optimiser step and EMA update; returns the loss."""

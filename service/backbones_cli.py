@@ -17,6 +17,7 @@ import httpx
 from tqdm import tqdm
 
 from chem.proteins import write_backbones
+from models.tasks.backbone import DEFAULT_GAMMA
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
 from service.checkpoints import load_backbone_model
@@ -33,7 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--length", type=int, required=True, help="residues per backbone")
     parser.add_argument("-n", "--num-backbones", type=int, default=1)
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .pdb or .cif")
-    parser.add_argument("--gamma", type=float, default=0.5, help="noise scale of the sde sampler")
+    parser.add_argument(
+        "--gamma",
+        type=float,
+        default=DEFAULT_GAMMA,
+        help=f"noise scale of the sde sampler (default {DEFAULT_GAMMA}; 1 samples the model's "
+        "distribution, lower values a lower temperature, as Proteina's gamma)",
+    )
     add_generation_options(parser, "backbone", steps=100)
 
 

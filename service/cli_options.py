@@ -32,8 +32,14 @@ def add_training_options(
     hidden: int,
     layers: int,
     val_every: int,
+    weight_floor: float = 0.1,
+    auxiliary_weight: float | None = None,
 ) -> None:
-    """Treatment, checkpoint, optimiser, network size and schedule of ``qsdiff train TASKs``."""
+    """Treatment, checkpoint, optimiser, network size and schedule of ``qsdiff train TASKs``.
+
+    ``auxiliary_weight`` (the default of ``--auxiliary-weight``) is given by tasks that have an
+    auxiliary loss; the option exists only for them.
+    """
     parser.add_argument("--treatment", choices=TREATMENTS, required=True)
     parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
     parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
@@ -44,7 +50,23 @@ def add_training_options(
         help=f"learning rate (default {lr}); on resume the checkpoint's own rate unless given, "
         "so a later run can continue at a lower one",
     )
-    parser.set_defaults(new_model_lr=lr)
+    parser.add_argument(
+        "--weight-floor",
+        type=float,
+        help=f"loss weight 1 / (alpha_t^2 + floor) (default {weight_floor}; a lower floor weighs "
+        "the last steps before the data more); on resume the checkpoint's own unless given",
+    )
+    parser.set_defaults(
+        new_model_lr=lr, new_model_weight_floor=weight_floor, new_model_auxiliary_weight=0.0
+    )
+    if auxiliary_weight is not None:
+        parser.add_argument(
+            "--auxiliary-weight",
+            type=float,
+            help=f"weight of the task's auxiliary loss (default {auxiliary_weight}); on resume "
+            "the checkpoint's own unless given",
+        )
+        parser.set_defaults(new_model_auxiliary_weight=auxiliary_weight)
     parser.add_argument("--hidden", type=int, default=hidden)
     parser.add_argument("--layers", type=int, default=layers)
     parser.add_argument("--val-every", type=int, default=val_every)

@@ -20,7 +20,7 @@ from chem.proteins import load_backbone_set
 from chem.secondary_structure import dssp, fractions
 from models.interpolant import Interpolant
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
-from models.tasks.backbone import sample_backbones
+from models.tasks.backbone import chain_distance_loss, sample_backbones
 from models.tasks.conformer import SamplingConfig
 from models.training import Trainer
 from service.backbone_data import BackboneCrops, backbone_data
@@ -38,7 +38,15 @@ VALIDATION_LENGTH = 100
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff train backbones``."""
     add_training_options(
-        parser, "backbone", batch_size=16, lr=5e-4, hidden=128, layers=4, val_every=500
+        parser,
+        "backbone",
+        batch_size=16,
+        lr=5e-4,
+        hidden=128,
+        layers=4,
+        val_every=500,
+        weight_floor=0.01,
+        auxiliary_weight=1.0,
     )
     parser.add_argument("--data", type=Path, help="chains npz (default: proteins/train.npz)")
     parser.add_argument("--min-length", type=int, default=32)
@@ -58,7 +66,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         net_config = BackboneNetConfig(hidden=args.hidden, layers=args.layers)
     train_config = resumed_or_new_config(args, state)
     trainer = Trainer(
-        BackboneNet(net_config).to(args.device), train_config, Interpolant(), data=backbone_data
+        BackboneNet(net_config).to(args.device),
+        train_config,
+        Interpolant(),
+        data=backbone_data,
+        auxiliary=chain_distance_loss,
     )
     trainer.ema.to(args.device)
     history: list[dict] = state.get("history", []) if state is not None else []
@@ -105,6 +117,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "steps": trainer.steps,
                 "batch_size": train_config.batch_size,
                 "lr": train_config.lr,
+                "weight_floor": train_config.weight_floor,
+                "chain_distance_weight": train_config.auxiliary_weight,
                 "network": net_config.to_dict(),
                 "data": {"file": str(data.name), "chains": len(chains)},
                 "crops": [args.min_length, args.max_length],

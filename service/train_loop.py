@@ -45,13 +45,17 @@ def load_resumable(path: Path, device: str, treatment: str) -> dict | None:
 def resumed_or_new_config(args: argparse.Namespace, state: dict | None) -> TrainConfig:
     """Optimiser settings: a new model's from the command line, a resumed one's from its file.
 
-    ``--lr``, when given, replaces a resumed model's saved rate (to continue at a lower one).
+    ``--lr``, ``--weight-floor`` and ``--auxiliary-weight``, when given, replace a resumed
+    model's saved values (to continue at a lower rate, or weighing the steps near the data more).
     """
+    options = ("lr", "weight_floor", "auxiliary_weight")
+    given = {key: getattr(args, key, None) for key in options}
+    given = {key: value for key, value in given.items() if value is not None}
     if state is None:
-        lr = args.new_model_lr if args.lr is None else args.lr
-        return TrainConfig(args.treatment, lr=lr, batch_size=args.batch_size)
-    config = TrainConfig(**state["train_config"])
-    return config if args.lr is None else replace(config, lr=args.lr)
+        defaults = {key: getattr(args, f"new_model_{key}", None) for key in options}
+        defaults = {key: value for key, value in defaults.items() if value is not None}
+        return TrainConfig(args.treatment, batch_size=args.batch_size, **{**defaults, **given})
+    return replace(TrainConfig(**state["train_config"]), **given)
 
 
 def train_until(
@@ -82,7 +86,13 @@ def train_until(
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.3f}")
             if trainer.steps % val_every == 0:
-                record = {"step": trainer.steps, "lr": trainer.config.lr, "train_loss": loss}
+                record = {
+                    "step": trainer.steps,
+                    "lr": trainer.config.lr,
+                    "weight_floor": trainer.config.weight_floor,  # these two set val_loss's scale
+                    "auxiliary_weight": trainer.config.auxiliary_weight,
+                    "train_loss": loss,
+                }
                 record.update(validate())
                 record["seconds"] = round(time.perf_counter() - started, 1)
                 history.append(record)

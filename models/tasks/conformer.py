@@ -21,11 +21,15 @@ __all__ = ["SamplingConfig", "make_sampler", "sample_conformers"]
 
 @dataclass(frozen=True)
 class SamplingConfig:
-    """How to sample: ``ode`` (Heun) or ``sde`` (Euler–Maruyama, noise scale ``gamma``)."""
+    """How to sample: ``ode`` (Heun) or ``sde`` (Euler–Maruyama, noise scale ``gamma``).
+
+    ``gamma`` 1 samples the model's distribution; below 1, a lower temperature (Proteina's
+    noise scale, see :mod:`models.samplers.sde`).
+    """
 
     sampler: Literal["ode", "sde"] = "ode"
     num_steps: int = 20
-    gamma: float = 0.5
+    gamma: float = 1.0
     time_exponent: float = 2.0
 
 

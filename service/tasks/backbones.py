@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chem.proteins import write_backbones
+from models.tasks.backbone import DEFAULT_GAMMA
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, GeneratedBackbone, PackedBackbones
 from service.registry import ModelRegistry
@@ -33,7 +34,13 @@ class BackboneParams(BaseModel):
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
     sampler: Literal["ode", "sde"] = "ode"
     num_steps: int = Field(100, ge=1, le=1000)
-    gamma: float = Field(0.5, ge=0.0, le=10.0, description="noise scale of the sde sampler")
+    gamma: float = Field(
+        DEFAULT_GAMMA,
+        ge=0.0,
+        le=10.0,
+        description="noise scale of the sde sampler: 1 samples the model's distribution, "
+        "lower values a lower temperature (Proteina's gamma)",
+    )
 
 
 def backbone_remarks(params: BackboneParams, backbones: list[GeneratedBackbone]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Backbones: the transformer's shapes and a tiny model that overfits one chain."""
+"""Backbones: the transformer's shapes, its neighbour-looking heads, a tiny model that overfits."""
 
 import numpy as np
 import torch
@@ -7,8 +7,8 @@ from chem.backbone import rebuild_backbone
 from chem.proteins import Backbone
 from models import geometry
 from models.interpolant import Interpolant
-from models.networks.backbone_net import BackboneNet, BackboneNetConfig
-from models.tasks.backbone import sample_backbones
+from models.networks.backbone_net import CA_SPACING_NM, BackboneNet, BackboneNetConfig
+from models.tasks.backbone import chain_distance_loss, sample_backbones
 from models.tasks.conformer import SamplingConfig
 from models.training import TrainConfig, Trainer
 from service.backbone_data import BackboneCrops, backbone_data
@@ -31,6 +31,42 @@ def test_the_network_handles_ragged_batches_and_centres_its_output():
     alone = net(x[:10], torch.tensor([0.3]), batch[:10])
     together = net(x, torch.tensor([0.3, 0.7]), batch)[:10]
     torch.testing.assert_close(alone, together, atol=1e-5, rtol=0)  # padding does not leak
+
+
+@torch.no_grad()
+def test_a_head_biased_to_the_next_residue_hands_on_the_step_to_it():
+    net = BackboneNet(BackboneNetConfig(hidden=8, layers=1, heads=2, max_offset=4))
+    block = net.blocks[0]
+    for layer in (block.qkv, block.bias, block.out, block.ff[-1]):
+        layer.weight.zero_()
+        layer.bias.zero_()
+    block.offset_bias.weight[4 + 1] = torch.tensor([50.0, 0.0])  # head 0 looks at offset +1
+    block.out_displacement.weight[:3, :3] = torch.eye(3)  # head 0's displacement -> h[:3]
+    x = torch.randn(1, 6, 3)
+    steps = torch.arange(6)
+    offset = (steps[None, :] - steps[:, None]).clamp(-4, 4) + 4
+    h = block(torch.zeros(1, 6, 8), x, torch.zeros(1, 6, 6, 16), offset, torch.ones(1, 6).bool())
+    torch.testing.assert_close(h[0, :5, :3] * CA_SPACING_NM, x[0, 1:] - x[0, :-1])
+    torch.testing.assert_close(h[0, :, 3:], torch.zeros(6, 5))
+
+
+def test_the_chain_distance_loss_ignores_rotations_chain_ends_and_early_times():
+    torch.manual_seed(0)
+    x1 = torch.randn(13, 3)
+    batch = torch.tensor([0] * 6 + [1] * 7)
+    weight = torch.tensor([1.0, 2.0])
+    late = torch.tensor([0.9, 0.8])
+    rotation = torch.linalg.qr(torch.randn(3, 3))[0]
+    turned = torch.cat([x1[:6] @ rotation.T + 5.0, x1[6:]])  # rotated, and moved away
+    assert chain_distance_loss(turned, x1, late, weight, batch) < 1e-10
+    stretched = x1.clone()
+    stretched[6:] *= 2.0  # the second chain's distances double
+    local = sum(((x1[6 + k :] - x1[6 : 13 - k]).norm(dim=1) ** 2).sum() for k in (1, 2, 3)) / (
+        6 + 5 + 4
+    )
+    torch.testing.assert_close(chain_distance_loss(stretched, x1, late, weight, batch), local)
+    early = torch.tensor([0.9, 0.5])  # before from_time the second chain does not count
+    assert chain_distance_loss(stretched, x1, early, weight, batch) == 0
 
 
 def test_a_tiny_model_overfits_one_chain():

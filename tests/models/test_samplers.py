@@ -48,7 +48,7 @@ def _ks_pvalue(x, batch):
 SAMPLERS = {
     "ode-euler": lambda q: ODESampler(INTERP, num_steps=100, quotient=q, method="euler"),
     "ode-heun": lambda q: ODESampler(INTERP, num_steps=40, quotient=q, time_exponent=2.0),
-    "sde": lambda q: SDESampler(INTERP, num_steps=200, quotient=q, gamma=0.5),
+    "sde": lambda q: SDESampler(INTERP, num_steps=200, quotient=q, churn=0.5),
 }
 
 
@@ -63,9 +63,20 @@ def test_samplers_reach_the_gaussian_target(kind, quotient):
 
 def test_quotient_sde_without_curvature_drift_is_wrong():
     space, batch, template = _clouds()
-    sampler = SDESampler(INTERP, num_steps=200, quotient=True, gamma=0.5, curvature=False)
+    sampler = SDESampler(INTERP, num_steps=200, quotient=True, churn=0.5, curvature=False)
     x = sampler.sample(gaussian_denoiser, space, template, seed=0)
     assert _ks_pvalue(x, batch) < 1e-6
+
+
+@pytest.mark.parametrize("quotient", [False, True], ids=["plain", "quotient"])
+def test_a_noise_scale_below_one_samples_a_lower_temperature(quotient):
+    space, _, template = _clouds()
+    spread = {}
+    for gamma in (1.0, 0.3):
+        sampler = SDESampler(INTERP, num_steps=200, quotient=quotient, churn=0.5, gamma=gamma)
+        x = sampler.sample(gaussian_denoiser, space, template, seed=0)
+        spread[gamma] = float((x * x).sum(-1).mean())
+    assert spread[0.3] < 0.8 * spread[1.0]
 
 
 @pytest.mark.parametrize("kind", list(SAMPLERS))
@@ -115,6 +126,8 @@ def test_bad_sampler_settings_are_named():
         ODESampler(INTERP, num_steps=0, quotient=True)
     with pytest.raises(ValueError, match="gamma"):
         SDESampler(INTERP, quotient=True, gamma=-1)
+    with pytest.raises(ValueError, match="churn"):
+        SDESampler(INTERP, quotient=True, churn=-1)
     with pytest.raises(ValueError, match="unknown ODE method 'rk4'"):
         ODESampler(INTERP, quotient=True, method="rk4")
     with pytest.raises(ValueError, match="time_exponent"):

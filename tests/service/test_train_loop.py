@@ -1,4 +1,4 @@
-"""Resuming training: a checkpoint keeps its learning rate unless ``--lr`` replaces it."""
+"""Resuming training: a checkpoint keeps its rate and loss weights unless options replace them."""
 
 import argparse
 
@@ -14,13 +14,22 @@ def _saved_state(lr: float) -> dict:
     return Trainer(ConformerNet(config), TrainConfig("quotient", lr=lr), Interpolant()).state_dict()
 
 
-def _args(lr: float | None) -> argparse.Namespace:
-    return argparse.Namespace(treatment="quotient", lr=lr, new_model_lr=5e-4, batch_size=4)
+def _args(lr: float | None, weight_floor: float | None = None) -> argparse.Namespace:
+    return argparse.Namespace(
+        treatment="quotient",
+        lr=lr,
+        weight_floor=weight_floor,
+        new_model_lr=5e-4,
+        new_model_weight_floor=0.01,
+        batch_size=4,
+    )
 
 
 def test_a_new_model_takes_the_task_default_or_the_given_rate():
     assert resumed_or_new_config(_args(None), None).lr == 5e-4
     assert resumed_or_new_config(_args(2e-3), None).lr == 2e-3
+    assert resumed_or_new_config(_args(None), None).weight_floor == 0.01
+    assert resumed_or_new_config(_args(None, weight_floor=0.5), None).weight_floor == 0.5
 
 
 def test_a_resumed_model_keeps_its_rate_unless_one_is_given():
@@ -32,3 +41,10 @@ def test_a_resumed_model_keeps_its_rate_unless_one_is_given():
     resumed = Trainer(ConformerNet(config), lowered, Interpolant())
     resumed.load_state_dict(state)  # the saved optimiser state says 1e-3
     assert [group["lr"] for group in resumed.optimizer.param_groups] == [2e-4]
+
+
+def test_a_resumed_model_keeps_its_loss_weights_unless_a_floor_is_given():
+    state = _saved_state(lr=1e-3)  # saved with the default floor, 0.1
+    assert resumed_or_new_config(_args(None), state).weight_floor == 0.1
+    changed = resumed_or_new_config(_args(None, weight_floor=0.01), state)
+    assert (changed.weight_floor, changed.lr) == (0.01, 1e-3)
