@@ -102,7 +102,13 @@ def load_backbone_model(path: Path, device: str = "cpu") -> LoadedModel:
         raise FileNotFoundError(f"no checkpoint at {path}")
     state = torch.load(path, map_location=device, weights_only=False)
     net = BackboneNet(BackboneNetConfig(**state["net_config"]))
-    net.load_state_dict(state["ema"])
+    missing, unexpected = net.load_state_dict(state["ema"], strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f"{path} does not fit the backbone network of this version (missing "
+            f"{len(missing)} tensors, e.g. {missing[:1]}; unexpected {len(unexpected)}): it was "
+            "saved by an older qsdiff, before the offset bias and attended displacements"
+        )
     net.to(device).eval()
     return LoadedModel(net, state["train_config"]["treatment"], int(state["steps"]), path)
 

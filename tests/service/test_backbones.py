@@ -85,3 +85,14 @@ def test_shipped_checkpoints_sample_protein_like_chains(treatment):
     spacing = np.mean([mean_ca_distance(ca) for ca in chains])
     assert abs(spacing - IDEAL_CA_CA) < 0.25
     assert np.mean([radius_of_gyration(ca) for ca in chains]) < 17.0  # a random coil: ~27 A
+
+
+def test_a_checkpoint_of_an_older_network_is_refused_by_name(tmp_path):
+    path = save_tiny_backbone_checkpoint(tmp_path / "backbone-quotient.pt")
+    state = torch.load(path, weights_only=False)
+    state["ema"] = {k: v for k, v in state["ema"].items() if "offset_bias" not in k}
+    torch.save(state, path)
+    with pytest.raises(ValueError, match="older qsdiff") as refused:
+        load_backbone_model(path)
+    assert "offset_bias" in str(refused.value)
+    assert isinstance(load_backbone_model(save_tiny_backbone_checkpoint(path)), LoadedModel)
