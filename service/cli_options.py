@@ -57,7 +57,10 @@ def add_training_options(
         "the last steps before the data more); on resume the checkpoint's own unless given",
     )
     parser.set_defaults(
-        new_model_lr=lr, new_model_weight_floor=weight_floor, new_model_auxiliary_weight=0.0
+        new_model_lr=lr,
+        new_model_weight_floor=weight_floor,
+        auxiliary_weight=None,  # tasks without an auxiliary loss have no option for it
+        new_model_auxiliary_weight=0.0,
     )
     if auxiliary_weight is not None:
         parser.add_argument(

@@ -49,11 +49,9 @@ def resumed_or_new_config(args: argparse.Namespace, state: dict | None) -> Train
     model's saved values (to continue at a lower rate, or weighing the steps near the data more).
     """
     options = ("lr", "weight_floor", "auxiliary_weight")
-    given = {key: getattr(args, key, None) for key in options}
-    given = {key: value for key, value in given.items() if value is not None}
+    given = {key: getattr(args, key) for key in options if getattr(args, key) is not None}
     if state is None:
-        defaults = {key: getattr(args, f"new_model_{key}", None) for key in options}
-        defaults = {key: value for key, value in defaults.items() if value is not None}
+        defaults = {key: getattr(args, f"new_model_{key}") for key in options}
         return TrainConfig(args.treatment, batch_size=args.batch_size, **{**defaults, **given})
     return replace(TrainConfig(**state["train_config"]), **given)
 

@@ -23,7 +23,7 @@ from torch_geometric.utils import to_dense_batch
 
 from models import geometry
 
-__all__ = ["BackboneNet", "BackboneNetConfig"]
+__all__ = ["BackboneNet", "BackboneNetConfig", "sequence_offsets"]
 
 CA_SPACING_NM = 0.38
 """Consecutive C-alphas are this far apart: attended displacements are given in this unit, so
@@ -52,6 +52,12 @@ def sinusoidal(values: Tensor, dim: int, scale: float) -> Tensor:
     rates = torch.exp(-math.log(10_000.0) * torch.arange(half, device=values.device) / half)
     angles = values.unsqueeze(-1).float() / scale * rates
     return torch.cat([angles.sin(), angles.cos()], dim=-1)
+
+
+def sequence_offsets(length: int, max_offset: int, device: torch.device | None = None) -> Tensor:
+    """``[length, length]`` indices of ``j - i`` clipped to ``±max_offset``, counted from 0."""
+    steps = torch.arange(length, device=device)
+    return (steps[None, :] - steps[:, None]).clamp(-max_offset, max_offset) + max_offset
 
 
 class _Block(nn.Module):
@@ -130,9 +136,7 @@ class BackboneNet(nn.Module):
         distance = torch.cdist(x_dense, x_dense)
         width = self.config.max_distance_nm / (self.config.distance_bins - 1)
         rbf = torch.exp(-(((distance.unsqueeze(-1) - self.centres) / width) ** 2)).to(x.dtype)
-        steps = torch.arange(x_dense.shape[1], device=x.device)
-        limit = self.config.max_offset
-        offset = (steps[None, :] - steps[:, None]).clamp(-limit, limit) + limit
+        offset = sequence_offsets(x_dense.shape[1], self.config.max_offset, x.device)
         for block in self.blocks:
             h = block(h, x_dense, rbf, offset, mask)
         out = x_dense + self.readout(self.norm(h))

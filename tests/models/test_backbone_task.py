@@ -7,7 +7,12 @@ from chem.backbone import rebuild_backbone
 from chem.proteins import Backbone
 from models import geometry
 from models.interpolant import Interpolant
-from models.networks.backbone_net import CA_SPACING_NM, BackboneNet, BackboneNetConfig
+from models.networks.backbone_net import (
+    CA_SPACING_NM,
+    BackboneNet,
+    BackboneNetConfig,
+    sequence_offsets,
+)
 from models.tasks.backbone import chain_distance_loss, sample_backbones
 from models.tasks.conformer import SamplingConfig
 from models.training import TrainConfig, Trainer
@@ -43,8 +48,7 @@ def test_a_head_biased_to_the_next_residue_hands_on_the_step_to_it():
     block.offset_bias.weight[4 + 1] = torch.tensor([50.0, 0.0])  # head 0 looks at offset +1
     block.out_displacement.weight[:3, :3] = torch.eye(3)  # head 0's displacement -> h[:3]
     x = torch.randn(1, 6, 3)
-    steps = torch.arange(6)
-    offset = (steps[None, :] - steps[:, None]).clamp(-4, 4) + 4
+    offset = sequence_offsets(6, 4)
     h = block(torch.zeros(1, 6, 8), x, torch.zeros(1, 6, 6, 16), offset, torch.ones(1, 6).bool())
     torch.testing.assert_close(h[0, :5, :3] * CA_SPACING_NM, x[0, 1:] - x[0, :-1])
     torch.testing.assert_close(h[0, :, 3:], torch.zeros(6, 5))

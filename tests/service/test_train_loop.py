@@ -19,8 +19,10 @@ def _args(lr: float | None, weight_floor: float | None = None) -> argparse.Names
         treatment="quotient",
         lr=lr,
         weight_floor=weight_floor,
+        auxiliary_weight=None,
         new_model_lr=5e-4,
         new_model_weight_floor=0.01,
+        new_model_auxiliary_weight=0.0,
         batch_size=4,
     )
 
