@@ -22,7 +22,8 @@ from chem.proteins import load_backbone_set
 from models.tasks.backbone import DEFAULT_GAMMA
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
-from service.checkpoints import load_backbone_model, update_model_card
+from service.checkpoint_files import update_model_card
+from service.checkpoints import load_backbone_model
 from service.config import get_settings
 
 __all__ = ["main"]

@@ -117,7 +117,8 @@ class Trainer:
     def validation_loss(self, batches, seed: int = 0) -> float:
         """Mean loss of the EMA network over ``batches`` with fixed noise and times."""
         self.ema.eval()
-        generator = torch.Generator().manual_seed(seed)
+        device = next(self.ema.parameters()).device  # the noise is drawn where the data is
+        generator = torch.Generator(device=device).manual_seed(seed)
         losses = [float(self.loss(b, generator, net=self.ema)) for b in batches]
         return sum(losses) / max(len(losses), 1)
 

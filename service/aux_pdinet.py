@@ -173,7 +173,7 @@ def train_and_save(output: Path, epochs: int, seed: int, size: int) -> dict[str,
         render_cards,
         train_classifier,
     )
-    from service.checkpoints import save_atomically
+    from service.checkpoint_files import save_atomically
 
     torch.manual_seed(seed)
     split = load_digits_split(seed=seed)

@@ -1,9 +1,10 @@
-"""Checkpoint files: ``NAME.pt`` (weights, EMA, optimiser, configs, history), saved atomically."""
+"""Loading a checkpoint ``TASK-TREATMENT.pt`` into the network of its task, ready to sample.
+
+Writing checkpoints and model cards is :mod:`service.checkpoint_files`'s job.
+"""
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,17 +24,7 @@ __all__ = [
     "load_backbone_model",
     "load_conformer_model",
     "load_molecule_model",
-    "save_atomically",
-    "update_model_card",
 ]
-
-
-def save_atomically(state: dict, path: Path) -> None:
-    """Write ``state`` to ``path`` via a temporary file, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)
@@ -119,15 +110,3 @@ LOADERS = {
     "backbone": load_backbone_model,
 }
 """Checkpoint loader of each task (checkpoints are named ``TASK-TREATMENT.pt``)."""
-
-
-def update_model_card(checkpoint: Path, section: str, content: dict) -> Path:
-    """Set ``section`` of the model card ``NAME.json`` beside ``checkpoint``; returns its path."""
-    card_path = checkpoint.with_suffix(".json")
-    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    card.setdefault("checkpoint", checkpoint.name)
-    card[section] = content
-    tmp = card_path.with_name(card_path.name + ".tmp")
-    tmp.write_text(json.dumps(card, indent=1) + "\n")
-    os.replace(tmp, card_path)
-    return card_path

@@ -43,7 +43,12 @@ def add_training_options(
     parser.add_argument("--treatment", choices=TREATMENTS, required=True)
     parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
     parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
-    parser.add_argument("--batch-size", type=int, default=batch_size)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help=f"examples per step (default {batch_size}); on resume the checkpoint's own unless "
+        "given",
+    )
     parser.add_argument(
         "--lr",
         type=float,
@@ -58,6 +63,7 @@ def add_training_options(
     )
     parser.set_defaults(
         new_model_lr=lr,
+        new_model_batch_size=batch_size,
         new_model_weight_floor=weight_floor,
         auxiliary_weight=None,  # tasks without an auxiliary loss have no option for it
         new_model_auxiliary_weight=0.0,

@@ -20,7 +20,8 @@ from models.interpolant import Interpolant
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
 from models.tasks.conformer import SamplingConfig, sample_conformers
 from models.training import Trainer
-from service.checkpoints import conformer_net_config, save_atomically, update_model_card
+from service.checkpoint_files import save_atomically, update_model_card
+from service.checkpoints import conformer_net_config
 from service.cli_options import add_training_options
 from service.config import Settings
 from service.train_loop import load_resumable, resumed_or_new_config, train_until

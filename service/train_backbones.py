@@ -10,6 +10,7 @@ backbones, then saves (see :func:`service.train_loop.train_until`).
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from models.tasks.backbone import chain_distance_loss, sample_backbones
 from models.tasks.conformer import SamplingConfig
 from models.training import Trainer
 from service.backbone_data import BackboneCrops, backbone_data
-from service.checkpoints import save_atomically, update_model_card
+from service.checkpoint_files import save_atomically, update_model_card
 from service.cli_options import add_training_options
 from service.config import Settings
 from service.train_loop import load_resumable, resumed_or_new_config, train_until
@@ -52,6 +53,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-length", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--val-samples", type=int, default=8)
+    parser.add_argument(
+        "--self-conditioning",
+        action="store_true",
+        help="condition the network on its previous prediction; a resumed network trained "
+        "without it keeps its weights and gains the new layers, starting at zero",
+    )
+
+
+def add_self_conditioning(trainer: Trainer, state: dict) -> None:
+    """Resume a network trained without self-conditioning as a self-conditioned one.
+
+    Its weights and EMA carry over and the new layers start at zero, so it begins as the
+    function it was; the optimiser starts afresh, since it has no moments for the new layers.
+    """
+    for net, key in ((trainer.net, "net"), (trainer.ema, "ema")):
+        missing, unexpected = net.load_state_dict(state[key], strict=False)
+        if unexpected or not all("self_condition" in name for name in missing):
+            raise SystemExit(f"the checkpoint's {key} weights do not fit the backbone network")
+    trainer.steps = int(state["steps"])
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -61,9 +81,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     data = args.data or settings.data_dir / "proteins" / "train.npz"
     state = load_resumable(path, args.device, args.treatment)
     if state is not None:
-        net_config = BackboneNetConfig(**state["net_config"])
+        saved_config = BackboneNetConfig(**state["net_config"])
+        net_config = replace(
+            saved_config, self_conditioning=saved_config.self_conditioning or args.self_conditioning
+        )
     else:
-        net_config = BackboneNetConfig(hidden=args.hidden, layers=args.layers)
+        net_config = BackboneNetConfig(
+            hidden=args.hidden, layers=args.layers, self_conditioning=args.self_conditioning
+        )
     train_config = resumed_or_new_config(args, state)
     trainer = Trainer(
         BackboneNet(net_config).to(args.device),
@@ -74,7 +99,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     trainer.ema.to(args.device)
     history: list[dict] = state.get("history", []) if state is not None else []
-    if state is not None:
+    if state is not None and net_config != saved_config:
+        add_self_conditioning(trainer, state)
+    elif state is not None:
         trainer.load_state_dict(state)
 
     chains = load_backbone_set(data)

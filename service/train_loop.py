@@ -45,14 +45,15 @@ def load_resumable(path: Path, device: str, treatment: str) -> dict | None:
 def resumed_or_new_config(args: argparse.Namespace, state: dict | None) -> TrainConfig:
     """Optimiser settings: a new model's from the command line, a resumed one's from its file.
 
-    ``--lr``, ``--weight-floor`` and ``--auxiliary-weight``, when given, replace a resumed
-    model's saved values (to continue at a lower rate, or weighing the steps near the data more).
+    ``--lr``, ``--batch-size``, ``--weight-floor`` and ``--auxiliary-weight``, when given,
+    replace a resumed model's saved values (to continue at a lower rate, on a GPU with larger
+    batches, or weighing the steps near the data more).
     """
-    options = ("lr", "weight_floor", "auxiliary_weight")
+    options = ("lr", "batch_size", "weight_floor", "auxiliary_weight")
     given = {key: getattr(args, key) for key in options if getattr(args, key) is not None}
     if state is None:
         defaults = {key: getattr(args, f"new_model_{key}") for key in options}
-        return TrainConfig(args.treatment, batch_size=args.batch_size, **{**defaults, **given})
+        return TrainConfig(args.treatment, **{**defaults, **given})
     return replace(TrainConfig(**state["train_config"]), **given)
 
 

@@ -18,7 +18,7 @@ from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
 from models.tasks.conformer import SamplingConfig
 from models.tasks.molecule import draw_sizes, sample_molecules
 from models.training import Trainer
-from service.checkpoints import save_atomically, update_model_card
+from service.checkpoint_files import save_atomically, update_model_card
 from service.cli_options import add_training_options
 from service.config import Settings
 from service.molecule_data import MoleculeBatches, molecule_data

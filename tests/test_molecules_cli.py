@@ -7,7 +7,7 @@ from rdkit import Chem
 
 from chem.edm_metrics import ELEMENTS
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
-from service.checkpoints import save_atomically
+from service.checkpoint_files import save_atomically
 from tests.helpers import run_qsdiff
 
 

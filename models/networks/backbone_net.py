@@ -10,6 +10,13 @@ prediction needs (without it, a trained network left the noise on neighbour dist
 was, even close to the data). The network sees raw coordinates, so it is trained with random
 rotations; the quotient sampler then ignores its rotational output by construction. Output:
 the clean C-alpha coordinates, centred per chain.
+
+Self-conditioning (``self_conditioning=True``, as in Proteina and Genie2): the network may also
+take its own previous prediction ``x_sc``, as coordinates on each token and as radial basis
+functions of its distances in every attention bias. In training mode half the batches first
+predict without it (no gradient) and then condition on that prediction; a sampler hands each
+step the last step's prediction. The new layers start at zero, so a network trained without
+self-conditioning carries over unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ class BackboneNetConfig:
     distance_bins: int = 16
     max_distance_nm: float = 2.0
     max_offset: int = 32
+    self_conditioning: bool = False
 
     def to_dict(self) -> dict:
         """Plain dict for checkpoints."""
@@ -67,12 +75,15 @@ class _Block(nn.Module):
     begins as plain distance-biased attention.
     """
 
-    def __init__(self, hidden: int, heads: int, bins: int, offsets: int) -> None:
+    def __init__(
+        self, hidden: int, heads: int, bins: int, offsets: int, self_conditioning: bool
+    ) -> None:
         super().__init__()
         self.heads = heads
         self.norm1 = nn.LayerNorm(hidden)
         self.qkv = nn.Linear(hidden, 3 * hidden)
         self.bias = nn.Linear(bins, heads)
+        self.self_condition_bias = _zero_linear(bins, heads) if self_conditioning else None
         self.offset_bias = nn.Embedding(offsets, heads)
         nn.init.zeros_(self.offset_bias.weight)
         self.out = nn.Linear(hidden, hidden)
@@ -84,12 +95,25 @@ class _Block(nn.Module):
         )
 
     def forward(
-        self, h: Tensor, x: Tensor, rbf: Tensor, offset: Tensor, key_mask: Tensor
+        self,
+        h: Tensor,
+        x: Tensor,
+        rbf: Tensor,
+        offset: Tensor,
+        key_mask: Tensor,
+        rbf_self_condition: Tensor | None = None,
     ) -> Tensor:
-        """``h: [B, n, d]``, ``x: [B, n, 3]`` (nm), ``rbf: [B, n, n, bins]``, ``offset: [n, n]``."""
+        """``h: [B, n, d]``, ``x: [B, n, 3]`` (nm), ``rbf: [B, n, n, bins]``, ``offset: [n, n]``.
+
+        ``rbf_self_condition`` is ``rbf`` of the previous prediction's distances (self-conditioned
+        networks only).
+        """
         b, n, d = h.shape
         q, k, v = self.qkv(self.norm1(h)).view(b, n, 3, self.heads, d // self.heads).unbind(2)
-        bias = (self.bias(rbf) + self.offset_bias(offset)).permute(0, 3, 1, 2)  # [B, H, n, n]
+        bias = self.bias(rbf) + self.offset_bias(offset)
+        if self.self_condition_bias is not None:
+            bias = bias + self.self_condition_bias(rbf_self_condition)
+        bias = bias.permute(0, 3, 1, 2)  # [B, H, n, n]
         bias = bias.masked_fill(~key_mask[:, None, None, :], float("-inf"))
         values = torch.cat([v, x.unsqueeze(2).expand(b, n, self.heads, 3)], dim=-1)
         attended = nn.functional.scaled_dot_product_attention(
@@ -101,16 +125,34 @@ class _Block(nn.Module):
         return h + self.ff(self.norm2(h))
 
 
+def _zero_linear(inputs: int, outputs: int) -> nn.Linear:
+    """A linear layer that starts at zero (added to a trained network, it changes nothing)."""
+    layer = nn.Linear(inputs, outputs)
+    nn.init.zeros_(layer.weight)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
 class BackboneNet(nn.Module):
-    """``net(x_t: [N, 3] nm, t: [B], batch: [N]) -> [N, 3]`` clean C-alpha coordinates."""
+    """``net(x_t: [N, 3] nm, t: [B], batch: [N], x_sc=None) -> [N, 3]`` clean C-alpha coordinates.
+
+    ``x_sc: [N, 3]`` is the previous prediction; a network without self-conditioning ignores it.
+    """
 
     def __init__(self, config: BackboneNetConfig) -> None:
         super().__init__()
         self.config = config
         hidden = config.hidden
         self.embed = nn.Linear(3 + 2 * hidden, hidden)
+        self.embed_self_condition = _zero_linear(3, hidden) if config.self_conditioning else None
         self.blocks = nn.ModuleList(
-            _Block(hidden, config.heads, config.distance_bins, 2 * config.max_offset + 1)
+            _Block(
+                hidden,
+                config.heads,
+                config.distance_bins,
+                2 * config.max_offset + 1,
+                config.self_conditioning,
+            )
             for _ in range(config.layers)
         )
         self.norm = nn.LayerNorm(hidden)
@@ -118,8 +160,29 @@ class BackboneNet(nn.Module):
         centres = torch.linspace(0.0, config.max_distance_nm, config.distance_bins)
         self.register_buffer("centres", centres, persistent=False)
 
-    def forward(self, x: Tensor, t: Tensor, batch: Tensor) -> Tensor:
-        """The prediction of the clean chain for every residue."""
+    def forward(self, x: Tensor, t: Tensor, batch: Tensor, x_sc: Tensor | None = None) -> Tensor:
+        """The prediction of the clean chain for every residue.
+
+        A self-conditioned network in training mode draws, for the whole batch, whether to
+        condition on its own prediction first; without ``x_sc`` otherwise, it conditions on zeros.
+        """
+        if self.embed_self_condition is None:
+            return self._predict(x, t, batch, None)
+        if x_sc is None and self.training and bool(torch.rand(()) < 0.5):
+            with torch.no_grad():
+                x_sc = self._predict(x, t, batch, torch.zeros_like(x))
+        return self._predict(x, t, batch, torch.zeros_like(x) if x_sc is None else x_sc)
+
+    def _rbf(self, x_dense: Tensor) -> Tensor:
+        """``[B, n, 3] -> [B, n, n, bins]`` radial basis functions of the pairwise distances."""
+        distance = torch.cdist(x_dense, x_dense)
+        width = self.config.max_distance_nm / (self.config.distance_bins - 1)
+        return torch.exp(-(((distance.unsqueeze(-1) - self.centres) / width) ** 2)).to(
+            x_dense.dtype
+        )
+
+    def _predict(self, x: Tensor, t: Tensor, batch: Tensor, x_sc: Tensor | None) -> Tensor:
+        """One pass; ``x_sc`` is given exactly when the network is self-conditioned."""
         num = t.shape[0]
         x_dense, mask = to_dense_batch(x, batch, batch_size=num)
         position = mask.long().cumsum(1) - 1
@@ -133,11 +196,13 @@ class BackboneNet(nn.Module):
             dim=-1,
         ).to(x.dtype)
         h = self.embed(tokens)
-        distance = torch.cdist(x_dense, x_dense)
-        width = self.config.max_distance_nm / (self.config.distance_bins - 1)
-        rbf = torch.exp(-(((distance.unsqueeze(-1) - self.centres) / width) ** 2)).to(x.dtype)
+        rbf, rbf_self_condition = self._rbf(x_dense), None
+        if x_sc is not None:
+            x_sc_dense, _ = to_dense_batch(x_sc, batch, batch_size=num)
+            h = h + self.embed_self_condition(x_sc_dense)
+            rbf_self_condition = self._rbf(x_sc_dense)
         offset = sequence_offsets(x_dense.shape[1], self.config.max_offset, x.device)
         for block in self.blocks:
-            h = block(h, x_dense, rbf, offset, mask)
+            h = block(h, x_dense, rbf, offset, mask, rbf_self_condition)
         out = x_dense + self.readout(self.norm(h))
         return geometry.center(out[mask], batch, num)

@@ -89,3 +89,52 @@ def test_a_tiny_model_overfits_one_chain():
         rmsd = ((aligned - reference) ** 2).sum(1).mean().sqrt()
         assert abs(spacing - 3.8) < 0.6
         assert rmsd < 1.2
+
+
+def _self_conditioned_copy(net: BackboneNet) -> BackboneNet:
+    """``net`` carried over into a self-conditioned network (new layers at zero)."""
+    copy = BackboneNet(BackboneNetConfig(**{**net.config.to_dict(), "self_conditioning": True}))
+    missing, unexpected = copy.load_state_dict(net.state_dict(), strict=False)
+    assert not unexpected
+    assert all("self_condition" in name for name in missing)
+    return copy
+
+
+def test_a_network_gaining_self_conditioning_keeps_its_function_until_trained():
+    torch.manual_seed(0)
+    net = BackboneNet(BackboneNetConfig(hidden=16, layers=2, heads=2))
+    conditioned = _self_conditioned_copy(net)
+    x, t, batch = torch.randn(30, 3), torch.rand(2), torch.tensor([0] * 10 + [1] * 20)
+    torch.testing.assert_close(conditioned(x, t, batch, torch.randn(30, 3)), net(x, t, batch))
+    with torch.no_grad():
+        conditioned.embed_self_condition.weight.normal_()
+    previous = torch.randn(30, 3)
+    moved = conditioned(x, t, batch, previous) - net(x, t, batch)
+    assert moved.abs().max() > 1e-3
+    alone = conditioned(x[:10], t[:1], batch[:10], previous[:10])
+    torch.testing.assert_close(alone, moved[:10] + net(x, t, batch)[:10], atol=1e-5, rtol=0)
+
+
+def test_training_conditions_on_a_first_prediction_half_of_the_time():
+    torch.manual_seed(0)
+    net = _self_conditioned_copy(BackboneNet(BackboneNetConfig(hidden=16, layers=1, heads=2)))
+    x, t, batch = torch.randn(12, 3), torch.rand(1), torch.zeros(12, dtype=torch.long)
+    grads = []
+    for _ in range(40):
+        net.zero_grad()
+        net(x, t, batch).square().sum().backward()
+        grads.append(net.embed_self_condition.weight.grad.abs().sum().item())
+    # zeros in, no gradient to these weights; a first prediction in, a gradient
+    conditioned = sum(g > 0 for g in grads)
+    assert 8 <= conditioned <= 32
+
+
+def test_the_sampler_hands_each_step_the_last_prediction():
+    torch.manual_seed(0)
+    net = _self_conditioned_copy(BackboneNet(BackboneNetConfig(hidden=16, layers=1, heads=2)))
+    config = SamplingConfig("ode", 10)
+    before = sample_backbones(net, [12, 9], "quotient", config, seed=3)
+    with torch.no_grad():  # acts on the previous prediction only, nothing when it is zeros
+        net.embed_self_condition.weight.normal_()
+    after = sample_backbones(net, [12, 9], "quotient", config, seed=3)
+    assert all((a - b).abs().max() > 1e-3 for a, b in zip(after, before, strict=True))

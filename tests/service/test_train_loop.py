@@ -1,4 +1,5 @@
-"""Resuming training: a checkpoint keeps its rate and loss weights unless options replace them."""
+"""Resuming training: a checkpoint keeps its rate, batch size and loss weights unless options
+replace them."""
 
 import argparse
 
@@ -14,16 +15,19 @@ def _saved_state(lr: float) -> dict:
     return Trainer(ConformerNet(config), TrainConfig("quotient", lr=lr), Interpolant()).state_dict()
 
 
-def _args(lr: float | None, weight_floor: float | None = None) -> argparse.Namespace:
+def _args(
+    lr: float | None, weight_floor: float | None = None, batch_size: int | None = None
+) -> argparse.Namespace:
     return argparse.Namespace(
         treatment="quotient",
         lr=lr,
+        batch_size=batch_size,
         weight_floor=weight_floor,
         auxiliary_weight=None,
         new_model_lr=5e-4,
+        new_model_batch_size=4,
         new_model_weight_floor=0.01,
         new_model_auxiliary_weight=0.0,
-        batch_size=4,
     )
 
 
@@ -50,3 +54,12 @@ def test_a_resumed_model_keeps_its_loss_weights_unless_a_floor_is_given():
     assert resumed_or_new_config(_args(None), state).weight_floor == 0.1
     changed = resumed_or_new_config(_args(None, weight_floor=0.01), state)
     assert (changed.weight_floor, changed.lr) == (0.01, 1e-3)
+
+
+def test_a_resumed_model_keeps_its_batch_size_unless_one_is_given():
+    assert resumed_or_new_config(_args(None), None).batch_size == 4
+    assert resumed_or_new_config(_args(None, batch_size=8), None).batch_size == 8
+    state = _saved_state(lr=1e-3)  # saved with TrainConfig's batch size, 64
+    assert resumed_or_new_config(_args(None), state).batch_size == 64
+    changed = resumed_or_new_config(_args(None, batch_size=256), state)
+    assert (changed.batch_size, changed.lr) == (256, 1e-3)
