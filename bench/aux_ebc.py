@@ -10,7 +10,9 @@ predicts: EbC identifies the latents, the ablation does not.
 ``--diagnose`` adds, on shapes, where EbC stands when the scenes are exactly the group's orbit
 (one outline, poses ``g`` applied to the upright one at the origin, so no content at all):
 fitted from a random encoder, and from an encoder first regressed onto the true latents.
-Per-latent ``R^2`` of both says whether a factor is not identifiable or just not found.
+Per-latent ``R^2`` of both says whether a factor is not identifiable or just not found. It
+also regresses the same encoder onto the true latents of the full shapes world, with the same
+budget (``full_world_regressed``): what the architecture finds there with full supervision.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ def _diagnose(steps: int, samples: int, seed: int) -> dict[str, Any]:
         result = fit(config, world=world, encoder=encoder)
         assert result is not None  # never cancelled here
         report[name] = measure(result.encoder, world, samples=samples).rounded()
+    full = config.world()
+    supervised = _regressed_onto_latents(full, config, steps)
+    report["full_world_regressed"] = measure(supervised, full, samples=samples).rounded()
     return report
 
 

@@ -32,6 +32,6 @@ def test_quick_bench_prints_the_report():
             "ablation_fails_latent_equivariance",
         }
     diagnosis = report["diagnosis"]
-    for start in ("true_latent_start", "from_random", "from_true_latents"):
+    for start in ("true_latent_start", "from_random", "from_true_latents", "full_world_regressed"):
         assert len(diagnosis[start]["r2_per_latent"]) == 6
     assert diagnosis["true_latent_start"]["r2"] > 0.9  # the regression start sees every latent
