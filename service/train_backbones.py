@@ -33,6 +33,9 @@ from service.train_loop import load_resumable, resumed_or_new_config, train_unti
 __all__ = ["add_arguments", "run"]
 
 VALIDATION_SAMPLING = SamplingConfig("ode", 50)
+VALIDATION_BATCH_SIZE = 16
+"""Validation crops per batch (4 batches): fixed, so that ``val_loss`` stays comparable when a
+resumed run changes ``--batch-size``."""
 VALIDATION_LENGTH = 100
 
 
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     crops = BackboneCrops(chains, args.min_length, args.max_length)
     valid = BackboneCrops(load_backbone_set(settings.data_dir / "proteins" / "ts50.npz"))
     fixed = np.random.default_rng(1)
-    val_batches = [valid.random(train_config.batch_size, fixed) for _ in range(4)]
+    val_batches = [valid.random(VALIDATION_BATCH_SIZE, fixed) for _ in range(4)]
     rng = np.random.default_rng(args.seed + trainer.steps)
 
     def batches():

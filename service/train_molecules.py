@@ -27,6 +27,9 @@ from service.train_loop import load_resumable, resumed_or_new_config, train_unti
 __all__ = ["add_arguments", "run"]
 
 VALIDATION_SAMPLING = SamplingConfig("ode", 50)
+VALIDATION_BATCH_SIZE = 64
+"""Validation molecules per batch (4 batches): fixed, so that ``val_loss`` stays comparable when a
+resumed run changes ``--batch-size``."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     train_batches = MoleculeBatches(train)
     valid_batches = MoleculeBatches(load_qm9_atoms(settings.qm9_npz, "valid"))
     fixed = torch.Generator().manual_seed(1)
-    val_batches = [valid_batches.random(train_config.batch_size, fixed) for _ in range(4)]
+    val_batches = [valid_batches.random(VALIDATION_BATCH_SIZE, fixed) for _ in range(4)]
     generator = torch.Generator().manual_seed(args.seed + trainer.steps)
 
     def batches():
