@@ -82,8 +82,8 @@ def _rotation(angle: float) -> np.ndarray:
 def rotations_translations(m: int, n: int) -> FiniteGroup:
     """``R_m x Z_n x Z_n`` acting on ``(cos, sin)`` of the angle and of both periodic positions.
 
-    Order ``m n^2``; element ``(r, a, b)`` rotates by ``2 pi r / m`` and shifts by ``(a, b) / n``
-    of the image, i.e. three 2x2 rotation blocks on ``z: [6]``.
+    Order ``m n^2``; element ``(r, a, b)`` turns the first angle by ``2 pi r / m`` and shifts by
+    ``(a, b) / n`` of the image, i.e. three 2x2 rotation blocks on ``z: [6]``.
     """
     mats = []
     for r, a, b in itertools.product(range(m), range(n), range(n)):

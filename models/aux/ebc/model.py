@@ -8,13 +8,19 @@ For one system (one unknown ``g``) with reference embeddings ``X = f(y_{1..n})``
     \hat R(g) = \arg\min_R \lVert X R^\top - X' \rVert_F^2 ,
 
 and the held-out pair ``(y_0, g y_0)`` is scored by InfoNCE with Euclidean similarity
-``s(a, b) = -\lVert a - b \rVert^2 / \tau`` between the prediction ``\hat R(g) f(y_0)`` and
-``f(g y_0)``, against negatives ``f(y^-_j)`` of other scenes (Schmidt et al., NeurIPS 2025):
+``s(a, b) = -\lVert a - b \rVert^2 / \tau`` between the prediction ``a = \hat R(g) f(y_0)``
+and ``f(g y_0)``, against negatives ``f(y^-_j)`` of other scenes (Schmidt et al., NeurIPS 2025),
+as the cross-entropy of picking the partner among all candidates:
 
 .. math::
 
-    \mathcal L = -s(\hat R f(y_0), f(g y_0))
-        + \log \sum_j \exp s(\hat R f(y_0), f(y^-_j)) .
+    \mathcal L = -s(a, f(g y_0))
+        + \log \Big( e^{s(a, f(g y_0))} + \sum_j e^{s(a, f(y^-_j))} \Big) \;\ge\; 0 .
+
+The partner stays in the denominator so that the loss is bounded: without it, an encoder whose
+predictions are exact (which a finite world allows) lowers the loss without end by growing
+its scale, and on the shapes world that race wiped out even a perfect rotation code (measured
+in the README).
 """
 
 from __future__ import annotations
@@ -59,4 +65,5 @@ def infonce(anchor: Tensor, positive: Tensor, negatives: Tensor, temperature: fl
     """Mean InfoNCE over ``anchor, positive: [S, D]`` with shared ``negatives: [K, D]``."""
     pos = -(anchor - positive).pow(2).sum(-1) / temperature
     neg = -torch.cdist(anchor, negatives).pow(2) / temperature
-    return (-pos + torch.logsumexp(neg, dim=1)).mean()
+    candidates = torch.cat([pos[:, None], neg], dim=1)
+    return (-pos + torch.logsumexp(candidates, dim=1)).mean()

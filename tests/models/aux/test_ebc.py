@@ -75,6 +75,30 @@ def test_infonce_prefers_the_true_partner():
     assert right < wrong - 1.0
 
 
+def test_infonce_is_bounded_below_when_predictions_are_exact():
+    """Exact partners and ever farther negatives: the loss falls towards 0, never below."""
+    gen = torch.Generator().manual_seed(0)
+    anchor, negatives = torch.randn(16, 3, generator=gen), torch.randn(16, 3, generator=gen)
+    losses = [float(infonce(scale * anchor, scale * anchor, scale * negatives, 1.0))
+              for scale in (1.0, 10.0, 1000.0)]  # fmt: skip
+    assert losses[0] > losses[1] > losses[2] >= 0.0
+    assert losses[0] > 0.5
+
+
+def test_shapes_outlines_are_point_symmetric_and_their_angles_turn_the_image():
+    """Each outline equals its half-turn, differs from its quarter-turn, and the angle index
+    ``i + angles / 2`` (orientation plus ``pi / 2``) is the image turned a quarter."""
+    world = make_world("shapes")
+    quarter = world.angles // 2
+    for outline in world.table:  # [angles, size, size], centred on the canvas' corner
+        for i in (0, 3):
+            image = outline[i]
+            np.testing.assert_allclose(np.rot90(image, 2), image, atol=1e-5)
+            assert np.abs(np.rot90(image) - image).max() > 0.5
+            turned = min(np.abs(np.rot90(image, k) - outline[i + quarter]).max() for k in (1, 3))
+            assert turned < 1e-5
+
+
 def test_linear_r2_is_one_for_linear_maps_and_near_zero_for_noise_per_latent_too():
     rng = np.random.default_rng(0)
     z = rng.normal(size=(400, 3))
