@@ -5,6 +5,11 @@ Each checkpoint samples ``--n`` backbones at each of ``--lengths`` (``--steps`` 
 metrics of :func:`chem.backbone_metrics.backbone_report` against the reference set's C-alphas
 (``--reference``, default TS50) with novelty against the training chains, plus seconds per
 backbone; the reference set's own metrics are printed beside them.
+
+``--denoising`` adds each checkpoint's denoising profile: the reference chains noised to each
+of :data:`DENOISING_TIMES` and the network's one-step prediction from them, scored on local
+geometry and secondary structure. It says in seconds at which noise levels a network keeps or
+loses helices and strands, which sampling alone cannot separate.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from bench.labels import method_labels
 from chem.backbone_metrics import backbone_report
 from chem.proteins import load_backbone_set
-from models.tasks.backbone import DEFAULT_GAMMA
+from models.tasks.backbone import DEFAULT_GAMMA, denoise_backbones
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
 from service.checkpoint_files import update_model_card
@@ -29,8 +36,27 @@ from service.config import get_settings
 __all__ = ["main"]
 
 
+DENOISING_TIMES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
+LOCAL_METRICS = ("mean_ca_distance", "ca_distance_error", "clash_rate", "helix", "strand")
+
+
+def _local(cas: list[torch.Tensor]) -> dict[str, float]:
+    report = backbone_report([ca.double().numpy() for ca in cas], diversity_samples=0)
+    return {key: round(float(report[key]), 4) for key in LOCAL_METRICS}
+
+
+def denoising_profile(net: torch.nn.Module, reference: list[np.ndarray], seed: int) -> dict:
+    """Per time: local metrics of the noised reference chains and of the prediction from them."""
+    cas = [torch.from_numpy(ca) for ca in reference]
+    profile = {}
+    for t in DENOISING_TIMES:
+        noised, predicted = denoise_backbones(net, cas, t, seed=seed)
+        profile[str(t)] = {"noised": _local(noised), "predicted": _local(predicted)}
+    return profile
+
+
 def run_checkpoint(path: Path, args: argparse.Namespace, reference, training) -> dict:
-    """Sample, score and time one checkpoint at every length."""
+    """Sample, score and time one checkpoint at every length (and denoise, if asked)."""
     model = load_backbone_model(path)
     by_length = {}
     for length in args.lengths:
@@ -43,7 +69,10 @@ def run_checkpoint(path: Path, args: argparse.Namespace, reference, training) ->
             **backbone_report(cas, reference, training, diversity_samples=args.n),
             "seconds_per_backbone": round(seconds / args.n, 3),
         }
-    return {"training_steps": model.steps, "lengths": by_length}
+    result = {"training_steps": model.steps, "lengths": by_length}
+    if args.denoising:
+        result["denoising"] = denoising_profile(model.net, reference, args.seed)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         default=sorted(settings.checkpoint_dir.glob("backbone-*.pt")),
     )
+    parser.add_argument(
+        "--denoising", action="store_true", help="add each checkpoint's denoising profile"
+    )
     parser.add_argument("--json", action="store_true", help="(the report is always JSON)")
     parser.add_argument(
         "--update-cards", action="store_true", help="write each checkpoint's metrics to its card"
@@ -74,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     reference = [b.ca for b in load_backbone_set(args.reference)]
     training = [b.ca for b in load_backbone_set(args.training)]
+    labels = method_labels(args.checkpoints)
     report = {
         "benchmark": "backbones",
         "reference": str(args.reference.name),
@@ -83,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         "gamma": args.gamma if args.sampler == "sde" else None,
         "torch_threads": torch.get_num_threads(),
         "methods": {
-            path.stem: run_checkpoint(path, args, reference, training) for path in args.checkpoints
+            label: run_checkpoint(path, args, reference, training)
+            for label, path in zip(labels, args.checkpoints, strict=True)
         },
         "reference_set": backbone_report(reference, reference, None, diversity_samples=args.n),
     }
@@ -91,11 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write("\n")
     if args.update_cards:
         command = "qsdiff bench backbones " + " ".join(argv if argv is not None else sys.argv[3:])
-        for path in args.checkpoints:
+        for label, path in zip(labels, args.checkpoints, strict=True):
             update_model_card(
-                path,
-                "benchmark",
-                {"command": command, **report["methods"][path.stem], "n": args.n},
+                path, "benchmark", {"command": command, **report["methods"][label], "n": args.n}
             )
     return 0
 

@@ -32,6 +32,7 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import AllChem, rdMolAlign
 from tqdm import tqdm
 
+from bench.labels import method_labels
 from chem.checks import graph_recovered
 from chem.featurize import featurize
 from chem.molecules import InputMolecule
@@ -197,8 +198,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{RDKIT_PROCESSES} processes",
         ),
     }
-    for path in args.checkpoints:
-        methods[path.stem] = (
+    labels = method_labels(args.checkpoints)
+    for label, path in zip(labels, args.checkpoints, strict=True):
+        methods[label] = (
             lambda path=path: run_checkpoint(path, mols, args.k, args.seed, args.steps),
             f"1 process, {torch.get_num_threads()} torch threads",
         )
@@ -225,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write("\n")
     if args.update_cards:
         command = "qsdiff bench conformers " + " ".join(argv if argv is not None else sys.argv[3:])
-        for path in args.checkpoints:
+        for label, path in zip(labels, args.checkpoints, strict=True):
             others = {k: v for k, v in report["methods"].items() if k.startswith("etkdg")}
             update_model_card(
                 path,
@@ -233,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "command": command,
                     **{k: report[k] for k in ("data", "split", "molecules", "k", "steps")},
-                    "metrics": report["methods"][path.stem],
+                    "metrics": report["methods"][label],
                     "rdkit_same_run": others,
                 },
             )

@@ -20,6 +20,7 @@ import torch
 from posebusters import PoseBusters
 from tqdm import tqdm
 
+from bench.labels import method_labels
 from chem.edm_metrics import EdmMetrics, build_molecule, evaluate, largest_fragment_smiles
 from chem.qm9_atoms import load_qm9_atoms
 from models.tasks.conformer import SamplingConfig
@@ -111,14 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     known = training_smiles(settings)
     valid = load_qm9_atoms(settings.qm9_npz, "valid")
+    labels = method_labels(args.checkpoints)
     report = {
         "benchmark": "molecules",
         "n": args.n,
         "steps": args.steps,
         "seed": args.seed,
         "methods": {
-            path.stem: run_checkpoint(path, args.n, args.steps, args.seed, known, args.posebusters)
-            for path in args.checkpoints
+            label: run_checkpoint(path, args.n, args.steps, args.seed, known, args.posebusters)
+            for label, path in zip(labels, args.checkpoints, strict=True)
         },
         "qm9_valid_geometries": _table(evaluate(valid, known)),
         "edm_published": EDM_PUBLISHED,
@@ -127,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write("\n")
     if args.update_cards:
         command = "qsdiff bench molecules " + " ".join(argv if argv is not None else sys.argv[3:])
-        for path in args.checkpoints:
+        for label, path in zip(labels, args.checkpoints, strict=True):
             update_model_card(
                 path,
                 "benchmark",
                 {
                     "command": command,
                     **{k: report[k] for k in ("n", "steps", "seed")},
-                    "metrics": report["methods"][path.stem],
+                    "metrics": report["methods"][label],
                     "edm_published": EDM_PUBLISHED,
                 },
             )

@@ -16,7 +16,7 @@ def test_a_short_run_reports_every_metric_beside_the_reference(tmp_path):
     checkpoint = save_tiny_backbone_checkpoint(tmp_path / "backbone-quotient.pt")
     done = run_qsdiff(
         "bench", "backbones", "--checkpoints", str(checkpoint), "--lengths", "20",
-        "--n", "2", "--steps", "2",
+        "--n", "2", "--steps", "2", "--denoising",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
@@ -25,3 +25,9 @@ def test_a_short_run_reports_every_metric_beside_the_reference(tmp_path):
     assert row["torsion_w1"] > 0
     assert 0 < row["novelty_max_tm"] <= 1
     assert abs(report["reference_set"]["mean_ca_distance"] - 3.80) < 0.05
+    profile = report["methods"]["backbone-quotient"]["denoising"]
+    assert list(profile) == ["0.5", "0.7", "0.8", "0.9", "0.95", "0.98"]
+    # near the data the noised chains keep their spacing; half-way they are far from it
+    assert abs(profile["0.98"]["noised"]["mean_ca_distance"] - 3.8) < 0.2
+    assert profile["0.5"]["noised"]["mean_ca_distance"] > 8.0
+    assert all(0 <= row["predicted"]["helix"] <= 1 for row in profile.values())

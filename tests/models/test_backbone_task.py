@@ -13,7 +13,7 @@ from models.networks.backbone_net import (
     BackboneNetConfig,
     sequence_offsets,
 )
-from models.tasks.backbone import chain_distance_loss, sample_backbones
+from models.tasks.backbone import chain_distance_loss, denoise_backbones, sample_backbones
 from models.tasks.conformer import SamplingConfig
 from models.training import TrainConfig, Trainer
 from service.backbone_data import BackboneCrops, backbone_data
@@ -138,3 +138,20 @@ def test_the_sampler_hands_each_step_the_last_prediction():
         net.embed_self_condition.weight.normal_()
     after = sample_backbones(net, [12, 9], "quotient", config, seed=3)
     assert all((a - b).abs().max() > 1e-3 for a, b in zip(after, before, strict=True))
+
+
+def test_denoising_noises_real_chains_to_the_schedule_and_conditions_on_a_first_prediction():
+    torch.manual_seed(0)
+    cas = [torch.tensor(_helix(40)), torch.tensor(_helix(25))]
+    net = _self_conditioned_copy(BackboneNet(BackboneNetConfig(hidden=16, layers=1, heads=2)))
+    noised, predicted = denoise_backbones(net, cas, 0.9, seed=1)
+    assert [len(x) for x in noised] == [len(x) for x in predicted] == [40, 25]
+    # x_t = 0.1 noise + 0.9 data, in A: the noise is 1 A per coordinate (0.1 nm)
+    residual = torch.cat([x - 0.9 * (ca - ca.mean(0)) for x, ca in zip(noised, cas, strict=True)])
+    assert 0.85 < float(residual.std()) < 1.15
+    again = denoise_backbones(net, cas, 0.9, seed=1)[1]
+    with torch.no_grad():  # acts on the first prediction only
+        net.embed_self_condition.weight.normal_()
+    changed = denoise_backbones(net, cas, 0.9, seed=1)[1]
+    torch.testing.assert_close(again[0], predicted[0])
+    assert (changed[0] - predicted[0]).abs().max() > 1e-3
