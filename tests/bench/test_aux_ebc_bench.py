@@ -32,6 +32,8 @@ def test_quick_bench_prints_the_report():
             "ablation_fails_latent_equivariance",
         }
     diagnosis = report["diagnosis"]
-    for start in ("true_latent_start", "from_random", "from_true_latents", "full_world_regressed"):
+    starts = ("true_latent_start", "from_random", "from_true_latents", "full_world_regressed")
+    for start in (*starts, "full_world_from_regressed"):
         assert len(diagnosis[start]["r2_per_latent"]) == 6
+    assert math.isfinite(diagnosis["full_world_from_regressed"]["final_loss"])
     assert diagnosis["true_latent_start"]["r2"] > 0.9  # the regression start sees every latent
