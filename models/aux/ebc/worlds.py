@@ -18,9 +18,10 @@ on which ``R_m x Z_n x Z_n`` (rotation of the image by ``pi / m``, cyclic shift 
 acts by three 2x2 rotations — the infinite-dSprites setting of the paper, drawn in numpy.
 
 Why point-symmetric: a translation-invariant statistic of second order (the power spectrum)
-reads an outline's orientation only mod ``pi``. With outlines that differ from their half-turn,
-the full angle lies in third-order statistics only, and neither EbC nor an encoder regressed
-onto the true latents found it (rotation ``R^2`` 0.00, measured in the README).
+reads an outline's orientation only mod ``pi`` (a linear readout of it gave ``R^2`` 1.00 for
+``cos 2 theta`` and 0.00 for ``cos theta``). With outlines that differ from their half-turn, the
+full angle lay in third-order statistics only, and neither EbC nor an encoder regressed onto
+the true latents found it (``R^2`` 0.00 for both).
 """
 
 from __future__ import annotations
