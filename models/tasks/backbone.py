@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from models.interpolant import Interpolant
+from models.networks.backbone_net import BackboneNet
 from models.samplers import CancelCheck, ProgressCallback
 from models.spaces import PointClouds
 from models.tasks.conformer import SamplingConfig, make_sampler
@@ -84,8 +85,7 @@ def sample_backbones(
     interpolant = Interpolant() if interpolant is None else interpolant
     net.eval()
     device = next(net.parameters()).device
-    sizes = torch.tensor(lengths, device=device)
-    batch = torch.repeat_interleave(torch.arange(len(lengths), device=device), sizes)
+    batch = _chain_index(lengths, device)
     sampler = make_sampler(treatment, config, interpolant)
     previous: Tensor | None = None  # the last prediction, for a self-conditioned network
 
@@ -108,7 +108,7 @@ def sample_backbones(
 
 @torch.no_grad()
 def denoise_backbones(
-    net: nn.Module,
+    net: BackboneNet,
     cas: list[Tensor],
     t: float,
     *,
@@ -119,24 +119,29 @@ def denoise_backbones(
 
     A probe of what the denoiser has learnt at each noise level: how much of real chains' local
     geometry and secondary structure its one-step prediction keeps, in seconds where sampling
-    and scoring take minutes. The network predicts twice, the second time conditioned on the
-    first, as a self-conditioned one does in the sampler. Returns ``(noised, predicted)`` in A.
+    and scoring take minutes. A self-conditioned network predicts twice, the second time
+    conditioned on the first, as in its training. Returns ``(noised, predicted)`` in A.
     """
     interpolant = Interpolant() if interpolant is None else interpolant
     net.eval()
     device = next(net.parameters()).device
     lengths = [len(ca) for ca in cas]
-    batch = torch.repeat_interleave(
-        torch.arange(len(cas), device=device), torch.tensor(lengths, device=device)
-    )
+    batch = _chain_index(lengths, device)
     space = PointClouds(batch, len(cas))
     x1 = torch.cat([ca - ca.mean(0) for ca in cas]).to(device, torch.float32) / ANGSTROM_PER_NM
     generator = torch.Generator(device=device).manual_seed(seed)
     x_t = interpolant.interpolate(space.noise(x1, generator), x1, torch.tensor(t, device=device))
     times = torch.full((len(cas),), t, device=device)
-    first = net(x_t, times, batch, None)
-    predicted = net(x_t, times, batch, first)  # a network without self-conditioning ignores it
+    predicted = net(x_t, times, batch, None)
+    if net.config.self_conditioning:
+        predicted = net(x_t, times, batch, predicted)
     return (
         list((x_t * ANGSTROM_PER_NM).cpu().split(lengths)),
         list((predicted * ANGSTROM_PER_NM).cpu().split(lengths)),
     )
+
+
+def _chain_index(lengths: list[int], device: torch.device) -> Tensor:
+    """``batch: [sum L]``, the chain of every residue, for chains of ``lengths``."""
+    sizes = torch.tensor(lengths, device=device)
+    return torch.repeat_interleave(torch.arange(len(lengths), device=device), sizes)
