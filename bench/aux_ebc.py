@@ -15,7 +15,10 @@ also regresses the same encoder onto the true latents of the full shapes world, 
 budget (``full_world_regressed``: what the architecture finds there with full supervision),
 and fits EbC from there (``full_world_from_regressed``): its ``final_loss`` beside the shapes
 setting's own (from a random encoder) says whether the objective or the optimisation falls
-short.
+short. ``full_world_spectrum_only`` fits EbC with an encoder that cannot see the positions
+(:class:`~models.aux.ebc.SpectrumEncoder`): whether the orientation is identified once the
+positions cannot compete with it. Every shapes fit also reports ``position_share``, the share
+of its embedding's variance that the positions alone explain.
 """
 
 from __future__ import annotations
@@ -40,19 +43,22 @@ def _final_loss(losses: list[float]) -> float:
 
 
 def _one(setting: str, steps: int, identity: bool, samples: int, seed: int) -> dict[str, Any]:
-    from models.aux.ebc import EbcConfig, fit, measure
+    from models.aux.ebc import EbcConfig, ShapesWorld, fit, measure, position_share
 
     config = EbcConfig(
         setting=setting, steps=steps, systems=SYSTEMS[setting], identity=identity, seed=seed
     )
     result = fit(config)
     assert result is not None  # never cancelled here
-    measured = measure(result.encoder, config.world(), samples=samples)
-    return {
-        **measured.rounded(),
+    world = config.world()
+    report = {
+        **measure(result.encoder, world, samples=samples).rounded(),
         "final_loss": _final_loss(result.losses),
         "fit_seconds": round(result.seconds, 1),
     }
+    if isinstance(world, ShapesWorld):
+        report["position_share"] = round(position_share(result.encoder, world, samples=samples), 4)
+    return report
 
 
 def _regressed_onto_latents(world: Any, config: Any, steps: int) -> Any:
@@ -77,18 +83,23 @@ def _regressed_onto_latents(world: Any, config: Any, steps: int) -> Any:
 
 
 def _fitted(config: Any, world: Any, encoder: Any, samples: int) -> dict[str, Any]:
-    """EbC fitted from ``encoder`` (None: a random one; trained in place), measured."""
-    from models.aux.ebc import fit, measure
+    """EbC fitted on shapes from ``encoder`` (None: a random one; trained in place), measured."""
+    from models.aux.ebc import fit, measure, position_share
 
     result = fit(config, world=world, encoder=encoder)
     assert result is not None  # never cancelled here
-    final_loss = _final_loss(result.losses)
-    return {**measure(result.encoder, world, samples=samples).rounded(), "final_loss": final_loss}
+    return {
+        **measure(result.encoder, world, samples=samples).rounded(),
+        "position_share": round(position_share(result.encoder, world, samples=samples), 4),
+        "final_loss": _final_loss(result.losses),
+    }
 
 
 def _diagnose(steps: int, samples: int, seed: int) -> dict[str, Any]:
-    """EbC from a random and from a true-latent encoder, on the orbit-only and the full world."""
-    from models.aux.ebc import EbcConfig, ShapesWorld, measure
+    """EbC from random and true-latent starts (orbit and full world), and position-blind."""
+    import torch
+
+    from models.aux.ebc import EbcConfig, ShapesWorld, SpectrumEncoder, measure
 
     world = ShapesWorld(m=8, n=4, size=16, shapes=1, seed=1234, orbit_only=True)
     config = EbcConfig(setting="shapes", steps=steps, systems=SYSTEMS["shapes"], seed=seed)
@@ -103,6 +114,9 @@ def _diagnose(steps: int, samples: int, seed: int) -> dict[str, Any]:
     supervised = _regressed_onto_latents(full, config, steps)
     report["full_world_regressed"] = measure(supervised, full, samples=samples).rounded()
     report["full_world_from_regressed"] = _fitted(config, full, supervised, samples)
+    torch.manual_seed(config.seed)
+    blind = SpectrumEncoder(full.obs_dim, config.latent_dim, config.hidden)
+    report["full_world_spectrum_only"] = _fitted(config, full, blind, samples)
     return report
 
 

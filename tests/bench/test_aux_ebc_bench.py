@@ -33,7 +33,15 @@ def test_quick_bench_prints_the_report():
         }
     diagnosis = report["diagnosis"]
     starts = ("true_latent_start", "from_random", "from_true_latents", "full_world_regressed")
-    for start in (*starts, "full_world_from_regressed"):
+    fits = ("from_random", "from_true_latents", "full_world_from_regressed")
+    for start in (*starts, "full_world_from_regressed", "full_world_spectrum_only"):
         assert len(diagnosis[start]["r2_per_latent"]) == 6
-    assert math.isfinite(diagnosis["full_world_from_regressed"]["final_loss"])
+    for arm in (*fits, "full_world_spectrum_only"):
+        assert math.isfinite(diagnosis[arm]["final_loss"])
+        assert diagnosis[arm]["position_share"] <= 1.0
+    assert report["settings"]["shapes"]["ebc"]["position_share"] <= 1.0
+    assert "position_share" not in report["settings"]["latent"]["ebc"]
+    # blind to shifts, the spectrum encoder's embedding varies least with the positions
+    blind = diagnosis["full_world_spectrum_only"]["position_share"]
+    assert blind < diagnosis["full_world_from_regressed"]["position_share"]
     assert diagnosis["true_latent_start"]["r2"] > 0.9  # the regression start sees every latent

@@ -19,16 +19,25 @@ Our own choices: the latent world's group is the signed permutations ``B_D`` (a 
 non-abelian stand-in for the paper's O(n)/GL(n) draws), the shapes are drawn in numpy on a
 periodic 16 x 16 canvas, the encoder is a plain MLP, and one held-out pair per system.
 
-On the shapes the fit identifies the two position circles but not the rotation, even when
-the scenes are exactly the group's orbit, and a start on the true latents loses the rotation
-too (``qsdiff bench aux ebc --diagnose``): an optimisation shortfall of ours, not a limit of
-identifiability, that a CNN encoder, gradients through ``R``, a ridge ``R``, whitened or
-wider embeddings, 256 negatives and 10x the steps did not fix.
+On the shapes a fit from a random encoder identifies the two position circles but not the
+orientation, and the positions alone explain 99 % of its embedding's variance: they fill the
+embedding. It is a minimum of the fit, not a limit of identifiability (``qsdiff bench aux ebc
+--diagnose``): from an encoder regressed onto the true latents the fit keeps the orientation at
+a lower loss, and an encoder blind to positions (:class:`SpectrumEncoder`) identifies the
+orientation from a random start.
 """
 
 from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations
-from models.aux.ebc.metrics import Measurements, embed, latent_r2, linear_r2, measure
-from models.aux.ebc.model import Encoder, infonce, solve_representation
+from models.aux.ebc.metrics import (
+    Measurements,
+    embed,
+    explained_share,
+    latent_r2,
+    linear_r2,
+    measure,
+    position_share,
+)
+from models.aux.ebc.model import Encoder, SpectrumEncoder, infonce, solve_representation
 from models.aux.ebc.train import EbcConfig, FitResult, fit, load_encoder, save_encoder
 from models.aux.ebc.worlds import LatentWorld, ShapesWorld, World, make_world
 
@@ -40,8 +49,10 @@ __all__ = [
     "LatentWorld",
     "Measurements",
     "ShapesWorld",
+    "SpectrumEncoder",
     "World",
     "embed",
+    "explained_share",
     "fit",
     "infonce",
     "latent_r2",
@@ -49,6 +60,7 @@ __all__ = [
     "load_encoder",
     "make_world",
     "measure",
+    "position_share",
     "rotations_translations",
     "save_encoder",
     "signed_permutations",

@@ -11,6 +11,9 @@
 * ``homomorphism_error``: ``|(R(g_1) R(g_2) - R(g_1 g_2)) f(y)| / |R(g_1 g_2) f(y)|`` averaged
   over held-out embeddings, each ``R`` solved from its own pairs (on the data, so directions
   the embeddings never take do not count).
+* ``position_share`` (shapes only): the share of the embedding's variance that the scenes'
+  positions alone explain; near 1 when the positions fill the embedding and the orientation
+  and the outline are not read at all.
 """
 
 from __future__ import annotations
@@ -21,9 +24,17 @@ import numpy as np
 import torch
 
 from models.aux.ebc.model import Encoder, solve_representation
-from models.aux.ebc.worlds import World
+from models.aux.ebc.worlds import ShapesWorld, World
 
-__all__ = ["Measurements", "embed", "latent_r2", "linear_r2", "measure"]
+__all__ = [
+    "Measurements",
+    "embed",
+    "explained_share",
+    "latent_r2",
+    "linear_r2",
+    "measure",
+    "position_share",
+]
 
 
 @dataclass(frozen=True)
@@ -137,3 +148,20 @@ def measure(
         float(latent),
         float(hom.mean()),
     )
+
+
+def position_share(
+    encoder: Encoder, world: ShapesWorld, *, samples: int = 4000, seed: int = 10_000
+) -> float:
+    """Share of the embeddings' variance explained by their scenes' positions alone."""
+    s = world.sample(samples, np.random.default_rng(seed))
+    return explained_share(embed(encoder, world.observe(s)), world.position_index(s))
+
+
+def explained_share(x: np.ndarray, labels: np.ndarray) -> float:
+    """Share of the variance of ``x: [B, D]`` that the mean of ``x`` per label explains."""
+    _, label = np.unique(labels, return_inverse=True)
+    means = np.zeros((label.max() + 1, x.shape[1]))
+    np.add.at(means, label, x)
+    means /= np.bincount(label)[:, None]
+    return float(1 - ((x - means[label]) ** 2).sum() / ((x - x.mean(0)) ** 2).sum())

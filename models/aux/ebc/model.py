@@ -26,10 +26,12 @@ with the partner in the denominator it keeps 0.98.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor, nn
 
-__all__ = ["Encoder", "infonce", "solve_representation"]
+__all__ = ["Encoder", "SpectrumEncoder", "infonce", "solve_representation"]
 
 
 class Encoder(nn.Module):
@@ -49,6 +51,28 @@ class Encoder(nn.Module):
     def forward(self, y: Tensor) -> Tensor:
         """Embeddings ``[B, D]`` of observations ``y: [B, F]``."""
         return self.net(y)
+
+
+class SpectrumEncoder(Encoder):
+    """An MLP on a square image's power spectrum ``|FFT|^2``, scaled by its zero-frequency term.
+
+    On a periodic canvas the power spectrum does not change under cyclic shifts, so this encoder
+    cannot see the positions, while it reads an outline's orientation (mod ``pi``) linearly. The
+    benchmark's diagnosis fits it to ask whether EbC identifies the orientation once the
+    positions cannot compete with it for the embedding.
+    """
+
+    def __init__(self, obs_dim: int, latent_dim: int, hidden: int) -> None:
+        super().__init__(obs_dim, latent_dim, hidden)
+        self.size = math.isqrt(obs_dim)
+        if self.size * self.size != obs_dim:
+            raise ValueError(f"observations of {obs_dim} values are not a square image")
+
+    def forward(self, y: Tensor) -> Tensor:
+        """Embeddings ``[..., D]`` of images flattened to ``y: [..., size * size]``."""
+        images = y.reshape(*y.shape[:-1], self.size, self.size)
+        power = torch.fft.fft2(images).abs().pow(2).flatten(-2)
+        return self.net(power / power[..., :1].clamp(min=1e-6))
 
 
 def solve_representation(x: Tensor, x_prime: Tensor) -> Tensor:

@@ -128,6 +128,10 @@ class ShapesWorld(World):
         z = np.stack(_circle(t) + _circle(x) + _circle(y), axis=1)
         return Sample(z, rng.integers(0, len(self.table), size=k))
 
+    def position_index(self, s: Sample) -> np.ndarray:
+        """The pixel each scene's outline is centred on, ``[B]`` (row-major)."""
+        return _grid(s.z[:, 4:6], self.size) * self.size + _grid(s.z[:, 2:4], self.size)
+
     def observe(self, s: Sample) -> np.ndarray:
         """Renders ``[B, size * size]`` in ``[0, 1]`` (float32), looked up by pose."""
         t = _grid(s.z[:, 0:2], self.angles)

@@ -8,6 +8,8 @@ import torch
 
 from models.aux.ebc import (
     EbcConfig,
+    SpectrumEncoder,
+    explained_share,
     fit,
     infonce,
     latent_r2,
@@ -110,6 +112,27 @@ def test_linear_r2_is_one_for_linear_maps_and_near_zero_for_noise_per_latent_too
     per_latent = latent_r2(half[:200], z[:200], half[200:], z[200:])
     assert per_latent[0] == pytest.approx(1.0)
     assert (per_latent[1:] < 0.1).all()
+
+
+def test_explained_share_is_one_for_functions_of_the_label_and_small_for_noise():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, size=2000)
+    table = rng.normal(size=(10, 3))
+    assert explained_share(table[labels], labels) == pytest.approx(1.0)
+    assert explained_share(rng.normal(size=(2000, 3)), labels) < 0.02
+
+
+def test_spectrum_encoder_is_blind_to_shifts_but_not_to_orientation():
+    world = make_world("shapes")
+    torch.manual_seed(0)
+    encoder = SpectrumEncoder(world.obs_dim, 6, 32)
+    outline = world.table[0]  # [angles, size, size]
+    moved = np.roll(outline[0], (5, -3), axis=(0, 1))
+    x = encoder(torch.from_numpy(np.stack([outline[0], moved, outline[3]]).reshape(3, -1)))
+    torch.testing.assert_close(x[1], x[0], rtol=1e-4, atol=1e-5)
+    assert (x[2] - x[0]).abs().max() > 1e-3
+    with pytest.raises(ValueError, match="not a square image"):
+        SpectrumEncoder(250, 6, 32)
 
 
 def test_small_fit_identifies_the_latents_and_the_identity_ablation_does_not(tmp_path):
