@@ -18,7 +18,8 @@ setting's own (from a random encoder) says whether the objective or the optimisa
 short. ``full_world_spectrum_only`` fits EbC with an encoder that cannot see the positions
 (:class:`~models.aux.ebc.SpectrumEncoder`): whether the orientation is identified once the
 positions cannot compete with it. Every shapes fit also reports ``position_share``, the share
-of its embedding's variance that the positions alone explain.
+of its embedding's variance that the positions alone explain, and ``variance_shares``, its
+variance along its principal directions (trailing zeros: a collapsed embedding).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _final_loss(losses: list[float]) -> float:
 
 
 def _one(setting: str, steps: int, identity: bool, samples: int, seed: int) -> dict[str, Any]:
-    from models.aux.ebc import EbcConfig, ShapesWorld, fit, measure, position_share
+    from models.aux.ebc import EbcConfig, ShapesWorld, fit, measure
 
     config = EbcConfig(
         setting=setting, steps=steps, systems=SYSTEMS[setting], identity=identity, seed=seed
@@ -57,8 +58,18 @@ def _one(setting: str, steps: int, identity: bool, samples: int, seed: int) -> d
         "fit_seconds": round(result.seconds, 1),
     }
     if isinstance(world, ShapesWorld):
-        report["position_share"] = round(position_share(result.encoder, world, samples=samples), 4)
+        report.update(_spread(result.encoder, world, samples))
     return report
+
+
+def _spread(encoder: Any, world: Any, samples: int) -> dict[str, Any]:
+    """Where a shapes embedding's variance goes: to the positions, and to how many directions."""
+    from models.aux.ebc import position_share, variance_shares
+
+    return {
+        "position_share": round(position_share(encoder, world, samples=samples), 4),
+        "variance_shares": [round(v, 3) for v in variance_shares(encoder, world, samples=samples)],
+    }
 
 
 def _regressed_onto_latents(world: Any, config: Any, steps: int) -> Any:
@@ -84,13 +95,13 @@ def _regressed_onto_latents(world: Any, config: Any, steps: int) -> Any:
 
 def _fitted(config: Any, world: Any, encoder: Any, samples: int) -> dict[str, Any]:
     """EbC fitted on shapes from ``encoder`` (None: a random one; trained in place), measured."""
-    from models.aux.ebc import fit, measure, position_share
+    from models.aux.ebc import fit, measure
 
     result = fit(config, world=world, encoder=encoder)
     assert result is not None  # never cancelled here
     return {
         **measure(result.encoder, world, samples=samples).rounded(),
-        "position_share": round(position_share(result.encoder, world, samples=samples), 4),
+        **_spread(result.encoder, world, samples),
         "final_loss": _final_loss(result.losses),
     }
 

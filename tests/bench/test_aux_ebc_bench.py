@@ -39,6 +39,7 @@ def test_quick_bench_prints_the_report():
     for arm in (*fits, "full_world_spectrum_only"):
         assert math.isfinite(diagnosis[arm]["final_loss"])
         assert diagnosis[arm]["position_share"] <= 1.0
+        assert sum(diagnosis[arm]["variance_shares"]) == pytest.approx(1.0, abs=0.01)
     assert report["settings"]["shapes"]["ebc"]["position_share"] <= 1.0
     assert "position_share" not in report["settings"]["latent"]["ebc"]
     # blind to shifts, the spectrum encoder's embedding varies least with the positions

@@ -20,11 +20,11 @@ non-abelian stand-in for the paper's O(n)/GL(n) draws), the shapes are drawn in 
 periodic 16 x 16 canvas, the encoder is a plain MLP, and one held-out pair per system.
 
 On the shapes a fit from a random encoder identifies the two position circles but not the
-orientation, and the positions alone explain 99 % of its embedding's variance: they fill the
-embedding. It is a minimum of the fit, not a limit of identifiability (``qsdiff bench aux ebc
---diagnose``): from an encoder regressed onto the true latents the fit keeps the orientation at
-a lower loss, and an encoder blind to positions (:class:`SpectrumEncoder`) identifies the
-orientation from a random start.
+orientation: its embedding collapses onto them (the positions explain 99 % of its variance, and
+two of its six principal directions carry none). It is a minimum of the fit, not a limit of
+identifiability (``qsdiff bench aux ebc --diagnose``): from an encoder regressed onto the true
+latents the fit keeps the orientation at a lower loss, and an encoder blind to positions
+(:class:`SpectrumEncoder`) identifies the orientation from a random start.
 """
 
 from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations
@@ -36,6 +36,7 @@ from models.aux.ebc.metrics import (
     linear_r2,
     measure,
     position_share,
+    variance_shares,
 )
 from models.aux.ebc.model import Encoder, SpectrumEncoder, infonce, solve_representation
 from models.aux.ebc.train import EbcConfig, FitResult, fit, load_encoder, save_encoder
@@ -65,4 +66,5 @@ __all__ = [
     "save_encoder",
     "signed_permutations",
     "solve_representation",
+    "variance_shares",
 ]

@@ -12,8 +12,10 @@
   over held-out embeddings, each ``R`` solved from its own pairs (on the data, so directions
   the embeddings never take do not count).
 * ``position_share`` (shapes only): the share of the embedding's variance that the scenes'
-  positions alone explain; near 1 when the positions fill the embedding and the orientation
-  and the outline are not read at all.
+  positions alone explain; near 1 when only the positions are read (the orientation and
+  the outline not at all).
+* ``variance_shares``: the embedding's variance along its principal directions; trailing
+  zeros say that it has collapsed onto fewer dimensions than it has.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "linear_r2",
     "measure",
     "position_share",
+    "variance_shares",
 ]
 
 
@@ -156,6 +159,20 @@ def position_share(
     """Share of the embeddings' variance explained by their scenes' positions alone."""
     s = world.sample(samples, np.random.default_rng(seed))
     return explained_share(embed(encoder, world.observe(s)), world.position_index(s))
+
+
+def variance_shares(
+    encoder: Encoder, world: World, *, samples: int = 4000, seed: int = 10_000
+) -> tuple[float, ...]:
+    """Shares of the embeddings' variance along their principal directions, largest first.
+
+    Trailing zeros mean a collapsed embedding: directions that carry nothing at all, as
+    opposed to directions filled by a factor other than the one sought.
+    """
+    s = world.sample(samples, np.random.default_rng(seed))
+    x = embed(encoder, world.observe(s))
+    spectrum = np.linalg.svd(x - x.mean(0), compute_uv=False) ** 2
+    return tuple(float(v) for v in spectrum / spectrum.sum())
 
 
 def explained_share(x: np.ndarray, labels: np.ndarray) -> float:

@@ -8,6 +8,7 @@ import torch
 
 from models.aux.ebc import (
     EbcConfig,
+    Encoder,
     SpectrumEncoder,
     explained_share,
     fit,
@@ -21,6 +22,7 @@ from models.aux.ebc import (
     save_encoder,
     signed_permutations,
     solve_representation,
+    variance_shares,
 )
 
 
@@ -120,6 +122,19 @@ def test_explained_share_is_one_for_functions_of_the_label_and_small_for_noise()
     table = rng.normal(size=(10, 3))
     assert explained_share(table[labels], labels) == pytest.approx(1.0)
     assert explained_share(rng.normal(size=(2000, 3)), labels) < 0.02
+
+
+def test_variance_shares_sum_to_one_and_show_a_collapsed_embedding():
+    world = make_world("shapes", seed=0)
+    torch.manual_seed(0)
+    encoder = Encoder(world.obs_dim, 6, 32)
+    shares = variance_shares(encoder, world, samples=500)
+    assert sum(shares) == pytest.approx(1.0)
+    assert list(shares) == sorted(shares, reverse=True)
+    assert min(shares) > 1e-4  # a random encoder spreads over all six directions
+    with torch.no_grad():
+        encoder.net[-1].weight[4:] = 0.0  # two outputs that no longer vary
+    assert max(variance_shares(encoder, world, samples=500)[4:]) < 1e-10
 
 
 def test_spectrum_encoder_is_blind_to_shifts_but_not_to_orientation():
