@@ -3,8 +3,9 @@
 Each checkpoint samples ``--n`` backbones at each of ``--lengths`` (``--steps`` steps of
 ``--sampler``, one process) through the service's generator; the report holds, per length, the
 metrics of :func:`chem.backbone_metrics.backbone_report` against the reference set's C-alphas
-(``--reference``, default TS50) with novelty against the training chains, plus seconds per
-backbone; the reference set's own metrics are printed beside them.
+(``--reference``, default TS50; an npz set, a PDB / mmCIF file or a folder of them) with
+novelty against the training chains (``--training``, likewise), plus seconds per backbone;
+the reference set's own metrics are printed beside them.
 
 ``--denoising`` adds each checkpoint's denoising profile: the reference chains noised to each
 of :data:`DENOISING_TIMES` and the network's one-step prediction from them, scored on local
@@ -25,7 +26,7 @@ import torch
 
 from bench.labels import method_labels
 from chem.backbone_metrics import backbone_report
-from chem.proteins import load_backbone_set
+from chem.proteins import load_backbones
 from models.tasks.backbone import DEFAULT_GAMMA, denoise_backbones
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
@@ -80,7 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     proteins = settings.data_dir / "proteins"
     parser = argparse.ArgumentParser(prog="qsdiff bench backbones", description=__doc__)
-    parser.add_argument("--reference", type=Path, default=proteins / "ts50.npz")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=proteins / "ts50.npz",
+        help="npz set, PDB / mmCIF file or folder of them (default: TS50)",
+    )
     parser.add_argument("--training", type=Path, default=proteins / "train.npz")
     parser.add_argument("--lengths", type=int, nargs="+", default=[50, 100, 150])
     parser.add_argument("--n", type=int, default=20, help="backbones per length")
@@ -104,8 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         "--update-cards", action="store_true", help="write each checkpoint's metrics to its card"
     )
     args = parser.parse_args(argv)
-    reference = [b.ca for b in load_backbone_set(args.reference)]
-    training = [b.ca for b in load_backbone_set(args.training)]
+    try:
+        reference = [b.ca for b in load_backbones(args.reference)]
+        training = [b.ca for b in load_backbones(args.training)]
+    except ValueError as e:
+        parser.error(str(e))
     labels = method_labels(args.checkpoints)
     report = {
         "benchmark": "backbones",

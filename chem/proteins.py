@@ -3,12 +3,15 @@
 A :class:`Backbone` is one chain segment with all of N, CA, C, O per residue; chains are split
 where consecutive C-alphas are more than 4.2 A apart (a break), as the shipped npz sets are
 (``../shared/data/proteins/README.md``). Files are parsed with gemmi (PDB, mmCIF, gzipped or
-not); a folder of them is read lazily, one file at a time.
+not); a folder of them is read lazily, one file at a time, and can be packed into an npz set of
+the shipped layout, so that a large set (a CATH or AFDB export) is parsed once, not at every
+training start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +21,15 @@ import numpy as np
 __all__ = [
     "Backbone",
     "load_backbone_set",
+    "load_backbones",
     "random_crop",
     "read_folder",
     "read_structure",
+    "write_backbone_set",
     "write_backbones",
 ]
+
+logger = logging.getLogger(__name__)
 
 BACKBONE_ATOMS = ("N", "CA", "C", "O")
 BREAK_CA_CA = 4.2  # A
@@ -113,6 +120,50 @@ def load_backbone_set(npz: Path) -> list[Backbone]:
             data["ids"], data["seqs"], data["offsets"], data["lengths"], strict=True
         )
     ]
+
+
+def load_backbones(path: Path, min_length: int = 2) -> list[Backbone]:
+    """The chains of an npz set, of a PDB / mmCIF file, or of every such file under a folder.
+
+    Files of a folder that cannot be read are logged and skipped, so one bad file does not stop
+    a run over thousands; a path that holds no chain at all is a ``ValueError``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        chains = []
+        for found in read_folder(path, min_length):
+            if isinstance(found, ValueError):
+                logger.warning("skipped: %s", found)
+            else:
+                chains.append(found)
+    elif path.is_file() and path.name.lower().endswith(STRUCTURE_SUFFIXES):
+        chains = read_structure(path, min_length)
+    elif path.is_file() and path.suffix == ".npz":
+        chains = [b for b in load_backbone_set(path) if len(b) >= min_length]
+    else:
+        raise ValueError(f"no backbone set at {path}: expected an npz set, a folder or a file")
+    if not chains:
+        raise ValueError(f"no protein chain of at least {min_length} residues in {path}")
+    return chains
+
+
+def write_backbone_set(backbones: Iterable[Backbone], npz: Path, source: str = "") -> int:
+    """Write chains in the layout of the shipped npz sets; returns how many were written."""
+    chains = list(backbones)
+    if not chains:
+        raise ValueError("no chains to write")
+    lengths = np.array([len(b) for b in chains], dtype=np.int32)
+    np.savez_compressed(
+        npz,
+        ids=np.array([b.name for b in chains]),
+        seqs=np.array([b.sequence for b in chains]),
+        lengths=lengths,
+        offsets=np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)]).astype(np.int64),
+        coords=np.concatenate([b.coords for b in chains]).astype(np.float32),
+        sources=np.array([source] * len(chains)),
+        licenses=np.array([""] * len(chains)),
+    )
+    return len(chains)
 
 
 def random_crop(backbone: Backbone, length: int, rng: np.random.Generator) -> Backbone:

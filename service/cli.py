@@ -1,9 +1,9 @@
 """``qsdiff``: the one command-line entry point.
 
 Subcommands: ``serve`` (API and workers), ``conformers``, ``molecules`` and ``backbones``
-(generate, locally or through a server), ``train``, ``bench``, ``aux`` (the auxiliary
-group-action models). Each subcommand lives in its
-own module with ``add_arguments`` and ``run``.
+(generate, locally or through a server), ``pack-backbones`` (a folder of structures as one
+npz set), ``train``, ``bench``, ``aux`` (the auxiliary group-action models). Each subcommand
+lives in its own module with ``add_arguments`` and ``run``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from service import (
     backbones_cli,
     conformers_cli,
     molecules_cli,
+    pack_backbones_cli,
     serve,
     train,
     train_backbones,
@@ -84,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
     )
+    pack_backbones_cli.add_arguments(
+        commands.add_parser(
+            "pack-backbones",
+            help="a folder of PDB / mmCIF files as one backbone npz set",
+            description=pack_backbones_cli.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
     training = commands.add_parser("train", help="train (or resume) a checkpoint")
     tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
     train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
@@ -134,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         return molecules_cli.run(args, get_settings())
     if args.command == "backbones":
         return backbones_cli.run(args, get_settings())
+    if args.command == "pack-backbones":
+        return pack_backbones_cli.run(args)
     if args.task == "molecules":
         return train_molecules.run(args, get_settings())
     if args.task == "backbones":

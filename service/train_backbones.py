@@ -1,8 +1,9 @@
 """``qsdiff train backbones``: train (or resume) a C-alpha backbone checkpoint.
 
 Trains on random crops of the chains in ``--data`` (default: the shipped ``train.npz``, about
-two hundred chains; any npz of that layout, such as a CATH or AFDB export, works the same, and
-``--device cuda`` trains on a GPU). Every ``--val-every`` steps it logs the EMA network's
+two hundred chains; any npz of that layout, such as a CATH or AFDB export packed by ``qsdiff
+pack-backbones``, or a folder of PDB / mmCIF files, works the same, and ``--device cuda``
+trains on a GPU). Every ``--val-every`` steps it logs the EMA network's
 validation loss on TS50 crops and the C-alpha spacing and secondary structure of a few sampled
 backbones, then saves (see :func:`service.train_loop.train_until`).
 """
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 
 from chem.backbone import rebuild_backbone
-from chem.proteins import load_backbone_set
+from chem.proteins import load_backbone_set, load_backbones
 from chem.secondary_structure import dssp, fractions
 from models.interpolant import Interpolant
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
@@ -52,7 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         weight_floor=0.01,
         auxiliary_weight=1.0,
     )
-    parser.add_argument("--data", type=Path, help="chains npz (default: proteins/train.npz)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="chains: an npz set or a folder of PDB / mmCIF files (default: proteins/train.npz)",
+    )
     parser.add_argument("--min-length", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--val-samples", type=int, default=8)
@@ -82,6 +87,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     torch.manual_seed(args.seed)
     path = args.checkpoint or settings.checkpoint_dir / f"backbone-{args.treatment}.pt"
     data = args.data or settings.data_dir / "proteins" / "train.npz"
+    try:
+        chains = load_backbones(data, min_length=args.min_length)
+    except ValueError as e:
+        raise SystemExit(f"qsdiff train backbones: error: --data: {e}") from None
     state = load_resumable(path, args.device, args.treatment)
     if state is not None:
         saved_config = BackboneNetConfig(**state["net_config"])
@@ -107,7 +116,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     elif state is not None:
         trainer.load_state_dict(state)
 
-    chains = load_backbone_set(data)
     crops = BackboneCrops(chains, args.min_length, args.max_length)
     valid = BackboneCrops(load_backbone_set(settings.data_dir / "proteins" / "ts50.npz"))
     fixed = np.random.default_rng(1)

@@ -1,5 +1,6 @@
-"""``qsdiff backbones`` and ``qsdiff train backbones``: PDB / mmCIF out with remarks, clear
-usage errors, a resumed run that changes its batch size and gains self-conditioning."""
+"""``qsdiff backbones``, ``qsdiff pack-backbones`` and ``qsdiff train backbones``: PDB / mmCIF
+out with remarks, clear usage errors, a folder packed into an npz set and trained on, a resumed
+run that changes its batch size and gains self-conditioning."""
 
 import json
 from pathlib import Path
@@ -7,9 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from chem.proteins import read_structure
+from chem.backbone import rebuild_backbone
+from chem.proteins import Backbone, load_backbones, read_structure, write_backbones
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
 from service.checkpoint_files import save_atomically
+from service.cli import main
 from service.config import Settings
 from tests.helpers import run_qsdiff
 
@@ -58,10 +61,62 @@ def test_usage_errors_name_the_option(tmp_path):
     assert "no checkpoint at" in done.stderr
 
 
-@pytest.mark.skipif(
+needs_data = pytest.mark.skipif(
     not (Settings().data_dir / "proteins" / "ts50.npz").is_file(),
     reason="protein data not found beside the repository (QSDIFF_DATA_DIR)",
 )
+
+
+def _structure_folder(folder: Path) -> Path:
+    """Two files of one 40-residue chain each (a zig-zag trace), and one broken file."""
+    folder.mkdir()
+    k = torch.arange(40, dtype=torch.float64)
+    ca = torch.stack([3.3 * k, 1.8 * (k % 2), torch.zeros_like(k)], dim=1).numpy()
+    for name in ("a", "b"):
+        write_backbones([Backbone(name, rebuild_backbone(ca), "G" * 40)], folder / f"{name}.pdb")
+    (folder / "broken.cif").write_text("data_broken\n")
+    return folder
+
+
+def test_a_folder_is_packed_and_unreadable_files_are_named(tmp_path):
+    folder = _structure_folder(tmp_path / "pdbs")
+    out = tmp_path / "set.npz"
+    done = run_qsdiff("pack-backbones", str(folder), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "2 chains, 80 residues" in done.stdout
+    assert "broken.cif" in done.stderr
+    assert [len(c) for c in load_backbones(out)] == [40, 40]
+
+
+def test_pack_usage_errors_name_the_problem(tmp_path, capsys):
+    folder = _structure_folder(tmp_path / "pdbs")
+    out = str(tmp_path / "set.npz")
+    for argv, message in (
+        ([str(folder), "-o", out, "--min-length", "41"], "no chain of at least 41 residues"),
+        ([str(tmp_path / "none"), "-o", out], "is not a folder"),
+        ([str(folder), "-o", str(tmp_path / "set.pdb")], "must end in .npz"),
+    ):
+        assert main(["pack-backbones", *argv]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "set.npz").exists()
+
+
+@needs_data
+def test_training_reads_a_folder_and_names_a_bad_data_path(tmp_path):
+    folder = _structure_folder(tmp_path / "pdbs")
+    checkpoint = tmp_path / "backbone-quotient.pt"
+    common = ["train", "backbones", "--treatment", "quotient", "--checkpoint", str(checkpoint)]
+    tiny = ["--hidden", "16", "--layers", "1", "--max-length", "40", "--val-samples", "1"]
+    done = run_qsdiff(*common, "--steps", "1", "--val-every", "1", "--batch-size", "2",
+                      "--data", str(folder), *tiny)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert torch.load(checkpoint, weights_only=False)["steps"] == 1
+    done = run_qsdiff(*common, "--steps", "2", "--data", str(tmp_path / "missing"))
+    assert done.returncode != 0
+    assert "--data: no backbone set at" in done.stderr
+
+
+@needs_data
 def test_a_resumed_run_takes_a_new_batch_size_and_gains_self_conditioning(tmp_path):
     checkpoint = tmp_path / "backbone-quotient.pt"
     tiny = ["--hidden", "16", "--layers", "1", "--max-length", "40", "--val-samples", "1"]

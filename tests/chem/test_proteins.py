@@ -9,9 +9,11 @@ from chem.backbone import IDEAL, rebuild_backbone
 from chem.proteins import (
     Backbone,
     load_backbone_set,
+    load_backbones,
     random_crop,
     read_folder,
     read_structure,
+    write_backbone_set,
     write_backbones,
 )
 from chem.secondary_structure import dssp
@@ -86,6 +88,38 @@ def test_chain_breaks_split_and_bad_files_are_reported(tmp_path):
     assert segments[0].name.endswith("#0")
     assert len(errors) == 1
     assert "broken.cif" in str(errors[0])
+
+
+def test_a_folder_packs_into_an_npz_set_that_loads_back_the_same_chains(tmp_path):
+    folder = tmp_path / "structures"
+    folder.mkdir()
+    long, short = rebuild_backbone(_helix(30)), rebuild_backbone(_helix(6))
+    write_backbones([Backbone("a", long, "A" * 30), Backbone("b", short, "G" * 6)],
+                    folder / "two.pdb")  # fmt: skip
+    (folder / "broken.cif").write_text("data_broken\n")  # skipped, the rest still read
+    chains = load_backbones(folder, min_length=10)
+    assert [len(c) for c in chains] == [30]  # the 6-residue chain is below --min-length
+    packed = tmp_path / "set.npz"
+    assert write_backbone_set(chains, packed, source="structures") == 1
+    again = load_backbones(packed)
+    assert [c.name for c in again] == [c.name for c in chains]
+    assert again[0].sequence == chains[0].sequence == "G" * 30  # written as all-GLY
+    np.testing.assert_allclose(again[0].coords, long, atol=1e-3)
+    stored = np.load(packed)
+    assert set(stored.files) == {
+        "ids", "seqs", "lengths", "offsets", "coords", "sources", "licenses"
+    }  # fmt: skip
+    assert stored["coords"].shape == (30, 4, 3)
+    assert [len(c) for c in load_backbones(folder / "two.pdb")] == [30, 6]
+
+
+def test_loading_nothing_names_the_path(tmp_path):
+    with pytest.raises(ValueError, match=r"no backbone set at .*missing"):
+        load_backbones(tmp_path / "missing")
+    with pytest.raises(ValueError, match="no protein chain of at least 2 residues"):
+        load_backbones(tmp_path)
+    with pytest.raises(ValueError, match="no chains to write"):
+        write_backbone_set([], tmp_path / "empty.npz")
 
 
 def test_random_crops_are_contiguous_windows():
