@@ -11,6 +11,7 @@ training start.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,21 +149,29 @@ def load_backbones(path: Path, min_length: int = 2) -> list[Backbone]:
 
 
 def write_backbone_set(backbones: Iterable[Backbone], npz: Path, source: str = "") -> int:
-    """Write chains in the layout of the shipped npz sets; returns how many were written."""
+    """Write chains in the layout of the shipped npz sets; returns how many were written.
+
+    The file appears only once complete (written beside it, then renamed), so an interrupted
+    run never leaves a truncated set for a later training run to read.
+    """
     chains = list(backbones)
     if not chains:
         raise ValueError("no chains to write")
+    npz = Path(npz)
     lengths = np.array([len(b) for b in chains], dtype=np.int32)
-    np.savez_compressed(
-        npz,
-        ids=np.array([b.name for b in chains]),
-        seqs=np.array([b.sequence for b in chains]),
-        lengths=lengths,
-        offsets=np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)]).astype(np.int64),
-        coords=np.concatenate([b.coords for b in chains]).astype(np.float32),
-        sources=np.array([source] * len(chains)),
-        licenses=np.array([""] * len(chains)),
-    )
+    partial = npz.with_name(npz.name + ".partial")
+    with open(partial, "wb") as f:
+        np.savez_compressed(
+            f,
+            ids=np.array([b.name for b in chains]),
+            seqs=np.array([b.sequence for b in chains]),
+            lengths=lengths,
+            offsets=np.concatenate([[0], np.cumsum(lengths[:-1])]).astype(np.int64),
+            coords=np.concatenate([b.coords for b in chains]).astype(np.float32),
+            sources=np.array([source] * len(chains)),
+            licenses=np.array([""] * len(chains)),
+        )
+    os.replace(partial, npz)
     return len(chains)
 
 

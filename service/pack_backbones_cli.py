@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     if args.output.suffix != ".npz":
         print("qsdiff pack-backbones: error: -o/--output must end in .npz", file=sys.stderr)
         return 2
+    if args.min_length < 2:
+        print("qsdiff pack-backbones: error: --min-length must be at least 2", file=sys.stderr)
+        return 2
     chains: list[Backbone] = []
     skipped = 0
     for found in tqdm(read_folder(args.folder, args.min_length), unit="chain", desc="reading"):
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     write_backbone_set(chains, args.output, source=args.folder.name)
     residues = sum(len(c) for c in chains)
     print(f"{len(chains)} chains, {residues} residues -> {args.output} ({skipped} files skipped)")

@@ -80,12 +80,13 @@ def _structure_folder(folder: Path) -> Path:
 
 def test_a_folder_is_packed_and_unreadable_files_are_named(tmp_path):
     folder = _structure_folder(tmp_path / "pdbs")
-    out = tmp_path / "set.npz"
+    out = tmp_path / "sets" / "set.npz"
     done = run_qsdiff("pack-backbones", str(folder), "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert "2 chains, 80 residues" in done.stdout
     assert "broken.cif" in done.stderr
     assert [len(c) for c in load_backbones(out)] == [40, 40]
+    assert list(out.parent.iterdir()) == [out]  # nothing partial left beside it
 
 
 def test_pack_usage_errors_name_the_problem(tmp_path, capsys):
@@ -95,6 +96,7 @@ def test_pack_usage_errors_name_the_problem(tmp_path, capsys):
         ([str(folder), "-o", out, "--min-length", "41"], "no chain of at least 41 residues"),
         ([str(tmp_path / "none"), "-o", out], "is not a folder"),
         ([str(folder), "-o", str(tmp_path / "set.pdb")], "must end in .npz"),
+        ([str(folder), "-o", out, "--min-length", "0"], "--min-length must be at least 2"),
     ):
         assert main(["pack-backbones", *argv]) == 2
         assert message in capsys.readouterr().err
