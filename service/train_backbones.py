@@ -58,8 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="chains: an npz set or a folder of PDB / mmCIF files (default: proteins/train.npz)",
     )
-    parser.add_argument("--min-length", type=int, default=32)
-    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument(
+        "--min-length", type=int, default=32, help="shortest crop; shorter chains are left out"
+    )
+    parser.add_argument("--max-length", type=int, default=128, help="longest crop")
     parser.add_argument("--val-samples", type=int, default=8)
     parser.add_argument(
         "--self-conditioning",
