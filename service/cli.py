@@ -12,6 +12,8 @@ import argparse
 import importlib
 import logging
 from importlib import metadata
+from types import ModuleType
+from typing import Any
 
 from service import (
     backbones_cli,
@@ -47,6 +49,27 @@ def _run_benchmark(name: str, argv: list[str]) -> int:
     return importlib.import_module(module).main(argv)
 
 
+GENERATION_COMMANDS = (
+    ("conformers", conformers_cli, "3-D conformers from SMILES / .smi / .sdf (SDF out)"),
+    ("molecules", molecules_cli, "new 3-D molecules, QM9-like (SDF out)"),
+    ("backbones", backbones_cli, "protein backbones of a given length (PDB / mmCIF out)"),
+    ("pack-backbones", pack_backbones_cli, "a folder of PDB / mmCIF files as one backbone npz set"),
+)
+"""Generation and data commands: name, module (``add_arguments`` / ``run``), one-line help."""
+
+
+def _add_documented(commands: Any, name: str, module: ModuleType, summary: str) -> None:
+    """Add ``module``'s command, its docstring as the ``--help`` text, laid out as written."""
+    module.add_arguments(
+        commands.add_parser(
+            name,
+            help=summary,
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qsdiff``."""
     parser = argparse.ArgumentParser(
@@ -61,38 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
             "worker", help="run one worker on its own", description=worker_cli.__doc__
         )
     )
-    conformers_cli.add_arguments(
-        commands.add_parser(
-            "conformers",
-            help="3-D conformers from SMILES / .smi / .sdf (SDF out)",
-            description=conformers_cli.__doc__,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-    )
-    molecules_cli.add_arguments(
-        commands.add_parser(
-            "molecules",
-            help="new 3-D molecules, QM9-like (SDF out)",
-            description=molecules_cli.__doc__,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-    )
-    backbones_cli.add_arguments(
-        commands.add_parser(
-            "backbones",
-            help="protein backbones of a given length (PDB / mmCIF out)",
-            description=backbones_cli.__doc__,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-    )
-    pack_backbones_cli.add_arguments(
-        commands.add_parser(
-            "pack-backbones",
-            help="a folder of PDB / mmCIF files as one backbone npz set",
-            description=pack_backbones_cli.__doc__,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-    )
+    for name, module, summary in GENERATION_COMMANDS:
+        _add_documented(commands, name, module, summary)
     training = commands.add_parser("train", help="train (or resume) a checkpoint")
     tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
     train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
@@ -102,14 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     aux_models = aux.add_subparsers(dest="aux_model", required=True, metavar="MODEL")
     for name, description in AUX_MODELS.items():
         module = importlib.import_module(f"service.aux_{name}")
-        module.add_arguments(
-            aux_models.add_parser(
-                name,
-                help=description,
-                description=module.__doc__,
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-            )
-        )
+        _add_documented(aux_models, name, module, description)
     bench = commands.add_parser(
         "bench",
         help="run a benchmark (prints a table, or JSON with --json)",
