@@ -11,8 +11,9 @@ import torch
 from chem.backbone import rebuild_backbone
 from chem.proteins import Backbone, load_backbones, read_structure, write_backbones
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
+from service import pack_backbones_cli
 from service.checkpoint_files import save_atomically
-from service.cli import main
+from service.cli import build_parser
 from service.config import Settings
 from tests.helpers import run_qsdiff
 
@@ -98,7 +99,8 @@ def test_pack_usage_errors_name_the_problem(tmp_path, capsys):
         ([str(folder), "-o", str(tmp_path / "set.pdb")], "must end in .npz"),
         ([str(folder), "-o", out, "--min-length", "0"], "--min-length must be at least 2"),
     ):
-        assert main(["pack-backbones", *argv]) == 2
+        args = build_parser().parse_args(["pack-backbones", *argv])
+        assert pack_backbones_cli.run(args) == 2
         assert message in capsys.readouterr().err
     assert not (tmp_path / "set.npz").exists()
 
