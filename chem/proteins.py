@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import gemmi
 import numpy as np
+from tqdm import tqdm
 
 __all__ = [
     "Backbone",
@@ -123,18 +124,21 @@ def load_backbone_set(npz: Path) -> list[Backbone]:
     ]
 
 
-def load_backbones(path: Path, min_length: int = 2) -> list[Backbone]:
+def load_backbones(
+    path: Path, min_length: int = 2, on_skip: Callable[[ValueError], None] | None = None
+) -> list[Backbone]:
     """The chains of an npz set, of a PDB / mmCIF file, or of every such file under a folder.
 
-    Files of a folder that cannot be read are logged and skipped, so one bad file does not stop
-    a run over thousands; a path that holds no chain at all is a ``ValueError``.
+    Files of a folder that cannot be read go to ``on_skip`` (default: a logged warning) and the
+    rest still run, so one bad file does not stop a run over thousands; a progress bar counts
+    the chains read. A path that holds no chain at all is a ``ValueError``.
     """
     path = Path(path)
     if path.is_dir():
         chains = []
-        for found in read_folder(path, min_length):
+        for found in tqdm(read_folder(path, min_length), desc=f"reading {path.name}", unit="chain"):
             if isinstance(found, ValueError):
-                logger.warning("skipped: %s", found)
+                (on_skip or _log_skipped)(found)
             else:
                 chains.append(found)
     elif path.is_file() and path.name.lower().endswith(STRUCTURE_SUFFIXES):
@@ -146,6 +150,10 @@ def load_backbones(path: Path, min_length: int = 2) -> list[Backbone]:
     if not chains:
         raise ValueError(f"no protein chain of at least {min_length} residues in {path}")
     return chains
+
+
+def _log_skipped(error: ValueError) -> None:
+    logger.warning("skipped: %s", error)
 
 
 def write_backbone_set(backbones: Iterable[Backbone], npz: Path, source: str = "") -> int:

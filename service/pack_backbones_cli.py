@@ -14,9 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
-from chem.proteins import Backbone, read_folder, write_backbone_set
+from chem.proteins import load_backbones, write_backbone_set
 
 __all__ = ["add_arguments", "run"]
 
@@ -41,23 +39,21 @@ def run(args: argparse.Namespace) -> int:
     if args.min_length < 2:
         print("qsdiff pack-backbones: error: --min-length must be at least 2", file=sys.stderr)
         return 2
-    chains: list[Backbone] = []
-    skipped = 0
-    for found in tqdm(read_folder(args.folder, args.min_length), unit="chain", desc="reading"):
-        if isinstance(found, ValueError):
-            skipped += 1
-            print(f"skipped: {found}", file=sys.stderr)
-        else:
-            chains.append(found)
-    if not chains:
-        print(
-            f"qsdiff pack-backbones: error: no chain of at least {args.min_length} residues "
-            f"under {args.folder}",
-            file=sys.stderr,
-        )
+    skipped: list[ValueError] = []
+
+    def skip(error: ValueError) -> None:
+        skipped.append(error)
+        print(f"skipped: {error}", file=sys.stderr)
+
+    try:
+        chains = load_backbones(args.folder, args.min_length, on_skip=skip)
+    except ValueError as e:
+        print(f"qsdiff pack-backbones: error: {e}", file=sys.stderr)
         return 2
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_backbone_set(chains, args.output, source=args.folder.name)
     residues = sum(len(c) for c in chains)
-    print(f"{len(chains)} chains, {residues} residues -> {args.output} ({skipped} files skipped)")
+    print(
+        f"{len(chains)} chains, {residues} residues -> {args.output} ({len(skipped)} files skipped)"
+    )
     return 0

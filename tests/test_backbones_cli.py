@@ -94,7 +94,10 @@ def test_pack_usage_errors_name_the_problem(tmp_path, capsys):
     folder = _structure_folder(tmp_path / "pdbs")
     out = str(tmp_path / "set.npz")
     for argv, message in (
-        ([str(folder), "-o", out, "--min-length", "41"], "no chain of at least 41 residues"),
+        (
+            [str(folder), "-o", out, "--min-length", "41"],
+            "no protein chain of at least 41 residues",
+        ),
         ([str(tmp_path / "none"), "-o", out], "is not a folder"),
         ([str(folder), "-o", str(tmp_path / "set.pdb")], "must end in .npz"),
         ([str(folder), "-o", out, "--min-length", "0"], "--min-length must be at least 2"),
