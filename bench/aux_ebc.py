@@ -32,7 +32,7 @@ from typing import Any
 
 __all__ = ["main"]
 
-FULL_STEPS = {"latent": 1500, "shapes": 600}
+FULL_STEPS = {"latent": 15000, "shapes": 600}
 QUICK_STEPS = {"latent": 150, "shapes": 40}
 SYSTEMS = {"latent": 64, "shapes": 32}
 FULL_SAMPLES, QUICK_SAMPLES = 4000, 1000

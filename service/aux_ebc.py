@@ -1,6 +1,6 @@
 """``qsdiff aux ebc``: fit an Equivariance-by-Contrast encoder, embed, solve ``R(g)`` from pairs.
 
-  qsdiff aux ebc fit --setting shapes --steps 1500 -o encoder.pt   # report JSON to stdout
+  qsdiff aux ebc fit --setting latent -o encoder.pt                # report JSON to stdout
   qsdiff aux ebc embed encoder.pt inputs.json                     # [[F floats], ...] or .npy
   qsdiff aux ebc represent pairs.json [--encoder encoder.pt]       # {"x": [...], "x_prime": [...]}
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tqdm import tqdm
 
 from service.tasks.base import InvalidTaskInput
 
@@ -156,7 +157,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="ebc_command", required=True, metavar="COMMAND")
     fit = commands.add_parser("fit", help="train an encoder, save it, print its measurements")
     fit.add_argument("--setting", choices=["latent", "shapes"], default="latent")
-    fit.add_argument("--steps", type=int, default=1500)
+    fit.add_argument(
+        "--steps",
+        type=int,
+        default=15_000,
+        help="optimiser steps (default 15000: latent-world R^2 0.98, against 0.90 at 1500)",
+    )
     fit.add_argument("--dim", type=int, default=4, help="latent dimension (latent setting)")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--identity", action="store_true", help="ablation: fix R to the identity")
@@ -191,7 +197,8 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             identity=args.identity,
             seed=args.seed,
         )
-        return fit_and_report(config, out=args.output) or {}
+        with tqdm(total=config.steps, unit="step", disable=None, file=sys.stderr) as bar:
+            return fit_and_report(config, bar.update, out=args.output) or {}
     if args.ebc_command == "embed":
         encoder, config = _load(str(args.encoder))
         embeddings = embed_inputs(encoder, _read(args.inputs))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import numpy as np
 import pytest
 
 from tests.api.conftest import start_server, stop_server, wait_for
+from tests.helpers import run_qsdiff
 
 FIT = {"setting": "latent", "dim": 2, "steps": 30, "systems": 8, "seed": 3}
 
@@ -109,3 +111,27 @@ def test_embed_before_the_fit_succeeded_is_a_conflict(server, fitted):
         client.delete(f"/v1/jobs/{job['id']}")
     assert answer.status_code == 409
     assert "succeeded" in answer.json()["detail"]
+
+
+def test_command_line_fits_embeds_and_solves_and_names_bad_input(tmp_path):
+    encoder = tmp_path / "encoder.pt"
+    fitted = run_qsdiff("aux", "ebc", "fit", "--dim", "2", "--steps", "20", "-o", str(encoder))
+    assert fitted.returncode == 0, fitted.stderr
+    report = json.loads(fitted.stdout)
+    assert report["config"]["steps"] == 20
+    assert encoder.is_file()
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(json.dumps([[0.5] * report["obs_dim"]] * 3))
+    embedded = run_qsdiff("aux", "ebc", "embed", str(encoder), str(inputs))
+    assert embedded.returncode == 0, embedded.stderr
+    assert np.asarray(json.loads(embedded.stdout)["embeddings"]).shape == (3, 2)
+    pairs = tmp_path / "pairs.json"
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    turn = np.array([[0.0, -1.0], [1.0, 0.0]])
+    pairs.write_text(json.dumps({"x": x.tolist(), "x_prime": (x @ turn.T).tolist()}))
+    solved = run_qsdiff("aux", "ebc", "represent", str(pairs))
+    assert solved.returncode == 0, solved.stderr
+    np.testing.assert_allclose(json.loads(solved.stdout)["matrix"], turn, atol=1e-9)
+    bad = run_qsdiff("aux", "ebc", "fit", "--steps", "0", "-o", str(encoder))
+    assert bad.returncode == 2
+    assert "--steps" in bad.stderr

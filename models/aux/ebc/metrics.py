@@ -10,7 +10,9 @@
   ``sum |A R(g) f(y) + b - rho(g) z|^2 / sum |rho(g) z - mean|^2``; it needs the action itself.
 * ``homomorphism_error``: ``|(R(g_1) R(g_2) - R(g_1 g_2)) f(y)| / |R(g_1 g_2) f(y)|`` averaged
   over held-out embeddings, each ``R`` solved from its own pairs (on the data, so directions
-  the embeddings never take do not count).
+  the embeddings never take do not count). Each ``R`` is solved from ``references`` = 256
+  pairs: with 32, the least-squares noise alone made most of the error (a latent-world encoder
+  measured 0.135 from 32 pairs, 0.069 from 128, 0.037 from 512).
 * ``position_share`` (shapes only): the share of the embedding's variance that the scenes'
   positions alone explain; near 1 when only the positions are read (the orientation and
   the outline not at all).
@@ -111,7 +113,7 @@ def measure(
     *,
     samples: int = 4000,
     elements: int = 64,
-    references: int = 32,
+    references: int = 256,
     seed: int = 10_000,
 ) -> Measurements:
     """All measurements on fresh data from ``world`` (``seed`` apart from training's)."""
