@@ -86,6 +86,9 @@ def test_bad_requests_are_4xx_naming_the_field(server, fitted):
         post = client.post
         assert _detail_names(post("/v1/aux/ebc/fit", json={**FIT, "steps": 10**6}), "steps")
         assert _detail_names(post("/v1/aux/ebc/fit", json={**FIT, "setting": "x"}), "setting")
+        costly = post("/v1/aux/ebc/fit", json={**FIT, "steps": 30_000, "systems": 256})
+        assert costly.status_code == 422
+        assert "steps x systems x hidden" in costly.json()["detail"][0]["msg"]
         embed = "/v1/aux/ebc/embed"
         wrong_width = post(embed, json={"job_id": fitted, "inputs": [[1.0, 2.0]]})
         assert _detail_names(wrong_width, "inputs")
