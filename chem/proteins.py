@@ -130,13 +130,16 @@ def load_backbones(
     """The chains of an npz set, of a PDB / mmCIF file, or of every such file under a folder.
 
     Files of a folder that cannot be read go to ``on_skip`` (default: a logged warning) and the
-    rest still run, so one bad file does not stop a run over thousands; a progress bar counts
-    the chains read. A path that holds no chain at all is a ``ValueError``.
+    rest still run, so one bad file does not stop a run over thousands; on a terminal, a
+    progress bar counts the chains read. A path that holds no chain at all is a ``ValueError``.
     """
     path = Path(path)
     if path.is_dir():
         chains = []
-        for found in tqdm(read_folder(path, min_length), desc=f"reading {path.name}", unit="chain"):
+        reading = tqdm(
+            read_folder(path, min_length), f"reading {path.name}", unit="chain", disable=None
+        )
+        for found in reading:
             if isinstance(found, ValueError):
                 (on_skip or _log_skipped)(found)
             else:
