@@ -22,6 +22,8 @@ from service.worker import results_path
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 JobId = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="as returned on submission")]
+MAX_OFFSET = 2**63 - 1
+"""The largest ``OFFSET`` SQLite and PostgreSQL take (a signed 64-bit integer)."""
 MEDIA_TYPES = {
     "sdf": "chemical/x-mdl-sdfile",
     "xyz": "chemical/x-xyz",
@@ -81,7 +83,7 @@ def list_jobs(
     owner: OwnerDep,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobList:
     """Jobs, newest first, optionally of one status."""
     jobs, total = store.list(status, limit, offset, owner=owner)

@@ -186,6 +186,18 @@ def test_unknown_and_path_like_job_ids(server, path, status):
         assert client.get(path).status_code == status
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"offset": 2**64}, "offset"), ({"offset": -1}, "offset"), ({"limit": 0}, "limit")],
+)
+def test_bad_job_list_pages_are_422_naming_the_parameter(server, params, field):
+    with server.client() as client:
+        answer = client.get("/v1/jobs", params=params)
+        assert answer.status_code == 422
+        assert answer.json()["detail"][0]["loc"] == ["query", field]
+        assert client.get("/v1/jobs", params={"offset": 2**63 - 1}).json()["jobs"] == []
+
+
 def test_bad_job_submissions_name_the_field(server):
     with server.client() as client:
         unknown_task = client.post("/v1/jobs", json={"task": "proteins", "params": {}})
