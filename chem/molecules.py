@@ -86,26 +86,30 @@ def _smiles_lines(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
 def read_inputs(source: str) -> list[InputMolecule]:
     """Inputs from a SMILES string, a ``.smi`` file (``SMILES [name]`` a line) or an ``.sdf``.
 
-    SDF records with 3-D coordinates give their stereo from the coordinates.
+    SDF records with 3-D coordinates give their stereo from the coordinates. A file without a
+    single record is a ``ValueError``, so that an empty input is not mistaken for a done run.
     """
     path = Path(source)
     suffix = path.suffix.lower()
-    if suffix in (".smi", ".sdf", ".txt") and not path.is_file():
+    if suffix not in (".smi", ".sdf", ".txt"):
+        return read_smiles([source])
+    if not path.is_file():
         raise FileNotFoundError(f"no input file at {path}")
-    if suffix == ".sdf":
+    out: list[InputMolecule] = []
+    if suffix == ".sdf" and path.stat().st_size > 0:  # RDKit refuses an empty file
         supplier = Chem.SDMolSupplier(str(path), removeHs=False)
-        out = []
         for i, mol in enumerate(supplier):
             name = mol.GetProp("_Name") if mol is not None and mol.HasProp("_Name") else ""
             has_3d = mol is not None and mol.GetNumConformers() and mol.GetConformer().Is3D()
             out.append(
                 _from_mol(i, name or f"record{i + 1}", mol, f"SDF record {i + 1}", bool(has_3d))
             )
-        return out
-    if suffix in (".smi", ".txt"):
+    elif suffix != ".sdf":
         pairs = list(_smiles_lines(path.read_text().splitlines()))
-        return read_smiles([s for s, _ in pairs], [n for _, n in pairs])
-    return read_smiles([source])
+        out = read_smiles([s for s, _ in pairs], [n for _, n in pairs])
+    if not out:
+        raise ValueError(f"{path} holds no molecules")
+    return out
 
 
 def read_smiles(smiles: list[str], names: list[str] | None = None) -> list[InputMolecule]:

@@ -19,6 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from service.cli_options import int_in
+from service.limits import MAX_SEED
+
 __all__ = [
     "MAX_ANALYSE_NODES",
     "MAX_GROUP_ORDER",
@@ -153,7 +156,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build = actions.add_parser("construct", help="build a global solution and verify its loss")
     build.add_argument("--moduli", type=int, nargs="+", default=[23], help="Z_n1 x Z_n2 ...")
     build.add_argument("--order", type=int, choices=(4, 6), default=6, help="nodes per frequency")
-    build.add_argument("--seed", type=int, default=0, help="draws nu and xi per frequency")
+    build.add_argument(
+        "--seed", type=int_in(0, MAX_SEED), default=0, help="draws nu and xi per frequency"
+    )
     build.add_argument("-o", "--output", type=Path, help="write w_a, w_b, w_c, moduli (.npz)")
     check = actions.add_parser("analyse", help="per-frequency structure of saved weights")
     check.add_argument("weights", type=Path, help=".npz with w_a, w_b, w_c and moduli")

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm import tqdm
 
+from service.cli_options import int_in
+from service.limits import MAX_SEED
 from service.tasks.base import InvalidTaskInput
 
 if TYPE_CHECKING:
@@ -159,12 +161,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fit.add_argument("--setting", choices=["latent", "shapes"], default="latent")
     fit.add_argument(
         "--steps",
-        type=int,
+        type=int_in(1),
         default=15_000,
         help="optimiser steps (default 15000: latent-world R^2 0.98, against 0.90 at 1500)",
     )
-    fit.add_argument("--dim", type=int, default=4, help="latent dimension (latent setting)")
-    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument(
+        "--dim", type=int_in(2, 5), default=4, help="latent dimension (latent setting)"
+    )
+    fit.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
     fit.add_argument("--identity", action="store_true", help="ablation: fix R to the identity")
     fit.add_argument("-o", "--output", type=Path, required=True, help="encoder file (.pt)")
     embed = commands.add_parser("embed", help="embed observations with a fitted encoder")

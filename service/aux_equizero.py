@@ -22,6 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.cli_options import int_in
+from service.limits import MAX_SEED
+
 if TYPE_CHECKING:
     from torch import Tensor
 
@@ -287,7 +290,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("-o", "--output", type=Path, required=True, help="checkpoint (.pt)")
     train.add_argument("--epochs", type=int, default=30, help="epochs of M")
     train.add_argument("--lambda-epochs", type=int, default=100, help="epochs of each λ net")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
     classify = actions.add_parser("classify", help="classify one 8x8 digit (JSON out)")
     classify.add_argument("--image", required=True, help="8x8 JSON, 0..16: file, '-' or inline")
     classify.add_argument("--group", default="c4", help="c4 or d4")

@@ -21,6 +21,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.cli_options import int_in
+from service.limits import MAX_SEED
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -190,9 +193,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="latent_command", required=True, metavar="COMMAND")
     train = commands.add_parser("train", help="fit both models and write the checkpoint")
     train.add_argument("-o", "--output", type=Path, required=True, help="checkpoint (.pt)")
-    train.add_argument("--steps", type=int, default=2000, help="optimiser steps per model")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--threads", type=int, default=1, help="torch threads")
+    train.add_argument("--steps", type=int_in(1), default=2000, help="optimiser steps per model")
+    train.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
+    train.add_argument("--threads", type=int_in(1), default=1, help="torch threads")
     transform = commands.add_parser("transform", help="rotate an image through the latent code")
     transform.add_argument(
         "--input", type=Path, required=True, help="24x24 image: .npy or .json (nested list)"
@@ -252,8 +255,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.latent_command == "transform":
             return _transform(args)
-        if args.steps < 1 or args.threads < 1:
-            raise LatentInputError("--steps/--threads", "must be at least 1")
         import torch
 
         from models.aux.latent_actions import TrainConfig

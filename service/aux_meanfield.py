@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from models.aux.meanfield import GROUPS, SCHEMES, TEACHERS, TrainConfig
+from service.cli_options import float_in, int_in
+from service.limits import MAX_SEED
 
 __all__ = [
     "CurveConfig",
@@ -219,33 +221,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="meanfield_action", required=True, metavar="ACTION")
     measure = actions.add_parser("run", help="measure the curves (JSON or a table; PNG plot)")
     measure.add_argument("--group", choices=GROUPS, default="c2")
-    measure.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 100], help="N values")
+    measure.add_argument(
+        "--sizes", type=int_in(2, 1000), nargs="+", default=[10, 30, 100], help="N values"
+    )
     measure.add_argument("--schemes", nargs="+", choices=SCHEMES, default=list(SCHEMES))
     measure.add_argument("--teachers", nargs="+", choices=TEACHERS, default=list(TEACHERS))
-    measure.add_argument("--steps", type=int, default=40, help="SGD steps per training")
-    measure.add_argument("--step-size", type=float, default=0.5)
-    measure.add_argument("--batch-per-unit", type=int, default=2, help="samples per step / N")
-    measure.add_argument("--seeds", type=int, default=1, help="runs averaged per point")
-    measure.add_argument("--seed", type=int, default=0)
+    measure.add_argument("--steps", type=int_in(1), default=40, help="SGD steps per training")
+    measure.add_argument("--step-size", type=float_in(0.0, low_open=True), default=0.5)
+    measure.add_argument("--batch-per-unit", type=int_in(1), default=2, help="samples per step / N")
+    measure.add_argument("--seeds", type=int_in(1), default=1, help="runs averaged per point")
+    measure.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
     measure.add_argument("--json", action="store_true", help="print JSON instead of a table")
     measure.add_argument("--png", type=Path, help="also plot the curves to this PNG")
 
 
-def _usage_error(args: argparse.Namespace) -> str | None:
-    if any(not 2 <= n <= 1000 for n in args.sizes):
-        return "--sizes must be between 2 and 1000"
-    if args.steps < 1 or args.seeds < 1 or args.batch_per_unit < 1:
-        return "--steps, --seeds and --batch-per-unit must be at least 1"
-    if not args.step_size > 0:
-        return "--step-size must be positive"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     """Measure, print, and plot; see the module docstring for exit codes."""
-    if (error := _usage_error(args)) is not None:
-        sys.stderr.write(f"error: {error}\n")
-        return 2
     config = CurveConfig(
         group=args.group,
         sizes=tuple(args.sizes),

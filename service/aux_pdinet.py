@@ -21,6 +21,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.cli_options import int_in
+from service.limits import MAX_SEED
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -251,7 +254,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train = actions.add_parser("train", help="train on upright digits, save weights + model card")
     train.add_argument("-o", "--output", type=Path, required=True, help="checkpoint path (.pt)")
     train.add_argument("--epochs", type=int, default=15)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
     train.add_argument("--size", type=int, default=24, help="image side in pixels")
     classify_ = actions.add_parser("classify", help="class probabilities of an image file")
     classify_.add_argument("image", type=Path, help=".npy (H x W or H x W x 3) or .png")

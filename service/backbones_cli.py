@@ -21,45 +21,42 @@ from models.tasks.backbone import DEFAULT_GAMMA
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, PackedBackbones
 from service.checkpoints import load_backbone_model
-from service.cli_options import add_generation_options
+from service.cli_options import add_generation_options, float_in, int_in
 from service.client import ServerError, run_jobs
 from service.config import Settings
-from service.tasks.backbones import MAX_LENGTH, BackboneParams, backbone_remarks
+from service.tasks.backbones import (
+    MAX_BACKBONES,
+    MAX_GAMMA,
+    MAX_LENGTH,
+    MAX_STEPS,
+    BackboneParams,
+    backbone_remarks,
+)
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff backbones``."""
-    parser.add_argument("--length", type=int, required=True, help="residues per backbone")
-    parser.add_argument("-n", "--num-backbones", type=int, default=1)
+    parser.add_argument(
+        "--length", type=int_in(8, MAX_LENGTH), required=True, help="residues per backbone"
+    )
+    parser.add_argument("-n", "--num-backbones", type=int_in(1, MAX_BACKBONES), default=1)
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .pdb or .cif")
     parser.add_argument(
         "--gamma",
-        type=float,
+        type=float_in(0.0, MAX_GAMMA),
         default=DEFAULT_GAMMA,
         help=f"noise scale of the sde sampler (default {DEFAULT_GAMMA}; 1 samples the model's "
         "distribution, lower values a lower temperature, as Proteina's gamma)",
     )
-    add_generation_options(parser, "backbone", steps=100)
-
-
-def _usage_error(args: argparse.Namespace) -> str | None:
-    if not 8 <= args.length <= MAX_LENGTH:
-        return f"--length must be between 8 and {MAX_LENGTH}"
-    if args.num_backbones < 1:
-        return "-n/--num-backbones must be at least 1"
-    if args.steps < 1:
-        return "--steps must be at least 1"
-    if args.output.suffix not in (".pdb", ".cif"):
-        return "-o/--output must end in .pdb or .cif"
-    return None
+    add_generation_options(parser, "backbone", steps=100, max_steps=MAX_STEPS)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Generate and write; see the module docstring for exit codes."""
-    if (error := _usage_error(args)) is not None:
-        sys.stderr.write(f"error: {error}\n")
+    if args.output.suffix not in (".pdb", ".cif"):
+        sys.stderr.write("error: -o/--output must end in .pdb or .cif\n")
         return 2
     params = BackboneParams(
         length=args.length,

@@ -3,20 +3,66 @@
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 from models.objectives import TREATMENTS
+from service.limits import MAX_SEED
 
-__all__ = ["add_generation_options", "add_training_options"]
+__all__ = ["add_generation_options", "add_training_options", "float_in", "int_in"]
 
 
-def add_generation_options(parser: argparse.ArgumentParser, task: str, steps: int) -> None:
+def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: an integer in ``[low, high]``, else a usage error naming the range.
+
+    Checking at parse time keeps a bad value from reaching code that fails on it with a
+    traceback (numpy on a negative seed, RDKit on a seed past 32 bits).
+    """
+    bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {value}")
+        return value
+
+    return parse
+
+
+def float_in(
+    low: float, high: float = math.inf, *, low_open: bool = False
+) -> Callable[[str], float]:
+    """An argparse ``type``: a number in ``[low, high]`` (``(low, high]`` if ``low_open``)."""
+    bounds = f"above {low:g}" if low_open else f"at least {low:g}"
+    if high < math.inf:
+        bounds = f"{bounds} and at most {high:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        inside = (low < value if low_open else low <= value) and value <= high
+        if not inside:  # also for nan
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {text}")
+        return value
+
+    return parse
+
+
+def add_generation_options(
+    parser: argparse.ArgumentParser, task: str, steps: int, max_steps: int | None = None
+) -> None:
     """Model, sampler, seed, output and ``--server`` options of ``qsdiff TASKs``."""
     parser.add_argument("--treatment", choices=TREATMENTS, default="quotient")
     parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
     parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
-    parser.add_argument("--steps", type=int, default=steps)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int_in(1, max_steps), default=steps)
+    parser.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--server", help="submit jobs to this qsdiff server instead (URL)")
@@ -42,22 +88,24 @@ def add_training_options(
     """
     parser.add_argument("--treatment", choices=TREATMENTS, required=True)
     parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
-    parser.add_argument("--steps", type=int, default=10_000, help="train until this many steps")
+    parser.add_argument(
+        "--steps", type=int_in(1), default=10_000, help="train until this many steps"
+    )
     parser.add_argument(
         "--batch-size",
-        type=int,
+        type=int_in(1),
         help=f"examples per step (default {batch_size}); on resume the checkpoint's own unless "
         "given",
     )
     parser.add_argument(
         "--lr",
-        type=float,
+        type=float_in(0.0, low_open=True),
         help=f"learning rate (default {lr}); on resume the checkpoint's own rate unless given, "
         "so a later run can continue at a lower one",
     )
     parser.add_argument(
         "--weight-floor",
-        type=float,
+        type=float_in(0.0, low_open=True),
         help=f"loss weight 1 / (alpha_t^2 + floor) (default {weight_floor}; a lower floor weighs "
         "the last steps before the data more); on resume the checkpoint's own unless given",
     )
@@ -71,13 +119,13 @@ def add_training_options(
     if auxiliary_weight is not None:
         parser.add_argument(
             "--auxiliary-weight",
-            type=float,
+            type=float_in(0.0),
             help=f"weight of the task's auxiliary loss (default {auxiliary_weight}); on resume "
             "the checkpoint's own unless given",
         )
         parser.set_defaults(new_model_auxiliary_weight=auxiliary_weight)
-    parser.add_argument("--hidden", type=int, default=hidden)
-    parser.add_argument("--layers", type=int, default=layers)
-    parser.add_argument("--val-every", type=int, default=val_every)
+    parser.add_argument("--hidden", type=int_in(1), default=hidden)
+    parser.add_argument("--layers", type=int_in(1), default=layers)
+    parser.add_argument("--val-every", type=int_in(1), default=val_every)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from chem.molecules import InputMolecule, read_inputs, write_sdf
 from models.tasks.conformer import SamplingConfig
 from service.checkpoints import load_conformer_model
-from service.cli_options import add_generation_options
+from service.cli_options import add_generation_options, int_in
 from service.client import ServerError, run_conformer_jobs
 from service.config import Settings
 from service.conformers import ConformerJob, generate_conformers, sample_count
@@ -32,7 +32,7 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff conformers``."""
     parser.add_argument("input", help="SMILES, or a .smi / .sdf file")
-    parser.add_argument("-n", "--num-conformers", type=int, default=5, help="per molecule")
+    parser.add_argument("-n", "--num-conformers", type=int_in(1), default=5, help="per molecule")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .sdf")
     add_generation_options(parser, "conformer", steps=20)
 
@@ -54,12 +54,6 @@ def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Generate, write the SDF, report failures; see the module docstring for exit codes."""
-    if args.num_conformers < 1:
-        sys.stderr.write("error: -n/--num-conformers must be at least 1\n")
-        return 2
-    if args.steps < 1:
-        sys.stderr.write("error: --steps must be at least 1\n")
-        return 2
     try:
         molecules = read_inputs(args.input)
         model = None

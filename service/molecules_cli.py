@@ -20,7 +20,7 @@ from tqdm import tqdm
 from chem.generated import write_molecule_files
 from models.tasks.conformer import SamplingConfig
 from service.checkpoints import load_molecule_model
-from service.cli_options import add_generation_options
+from service.cli_options import add_generation_options, int_in
 from service.client import ServerError, run_jobs
 from service.config import Settings
 from service.molecules import MoleculeRequest, PackedMolecules
@@ -30,27 +30,14 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff molecules``."""
-    parser.add_argument("-n", "--num-molecules", type=int, default=10)
+    parser.add_argument("-n", "--num-molecules", type=int_in(1), default=10)
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .sdf")
-    parser.add_argument("--atoms", type=int, help="atoms per molecule (default: drawn)")
+    parser.add_argument("--atoms", type=int_in(1), help="atoms per molecule (default: drawn)")
     add_generation_options(parser, "molecule", steps=50)
-
-
-def _usage_error(args: argparse.Namespace) -> str | None:
-    if args.num_molecules < 1:
-        return "-n/--num-molecules must be at least 1"
-    if args.steps < 1:
-        return "--steps must be at least 1"
-    if args.atoms is not None and args.atoms < 1:
-        return "--atoms must be at least 1"
-    return None
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Generate and write; see the module docstring for exit codes."""
-    if (error := _usage_error(args)) is not None:
-        sys.stderr.write(f"error: {error}\n")
-        return 2
     xyz = args.output.with_suffix(".xyz")
     started = time.perf_counter()
     with tqdm(total=args.num_molecules, unit="mol", disable=None, file=sys.stderr) as bar:

@@ -22,7 +22,7 @@ from models.tasks.conformer import SamplingConfig, sample_conformers
 from models.training import Trainer
 from service.checkpoint_files import save_atomically, update_model_card
 from service.checkpoints import conformer_net_config
-from service.cli_options import add_training_options
+from service.cli_options import add_training_options, int_in
 from service.config import Settings
 from service.train_loop import load_resumable, resumed_or_new_config, train_until
 
@@ -34,8 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_training_options(
         parser, "conformer", batch_size=64, lr=1e-3, hidden=64, layers=5, val_every=1000
     )
-    parser.add_argument("--val-molecules", type=int, default=256)
-    parser.add_argument("--limit-train", type=int, help="use only the first N training molecules")
+    parser.add_argument("--val-molecules", type=int_in(1), default=256)
+    parser.add_argument(
+        "--limit-train", type=int_in(1), help="use only the first N training molecules"
+    )
 
 
 @torch.no_grad()

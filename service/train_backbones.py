@@ -27,7 +27,7 @@ from models.tasks.conformer import SamplingConfig
 from models.training import Trainer
 from service.backbone_data import BackboneCrops, backbone_data
 from service.checkpoint_files import save_atomically, update_model_card
-from service.cli_options import add_training_options
+from service.cli_options import add_training_options, int_in
 from service.config import Settings
 from service.train_loop import load_resumable, resumed_or_new_config, train_until
 
@@ -59,10 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="chains: an npz set or a folder of PDB / mmCIF files (default: proteins/train.npz)",
     )
     parser.add_argument(
-        "--min-length", type=int, default=32, help="shortest crop; shorter chains are left out"
+        "--min-length",
+        type=int_in(2),
+        default=32,
+        help="shortest crop; shorter chains are left out",
     )
-    parser.add_argument("--max-length", type=int, default=128, help="longest crop")
-    parser.add_argument("--val-samples", type=int, default=8)
+    parser.add_argument("--max-length", type=int_in(2), default=128, help="longest crop")
+    parser.add_argument("--val-samples", type=int_in(1), default=8)
     parser.add_argument(
         "--self-conditioning",
         action="store_true",
@@ -86,6 +89,8 @@ def add_self_conditioning(trainer: Trainer, state: dict) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train until ``args.steps``; resume when the checkpoint exists."""
+    if args.max_length < args.min_length:
+        raise SystemExit("qsdiff train backbones: error: --max-length is below --min-length")
     torch.manual_seed(args.seed)
     path = args.checkpoint or settings.checkpoint_dir / f"backbone-{args.treatment}.pt"
     data = args.data or settings.data_dir / "proteins" / "train.npz"

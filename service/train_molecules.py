@@ -19,7 +19,7 @@ from models.tasks.conformer import SamplingConfig
 from models.tasks.molecule import draw_sizes, sample_molecules
 from models.training import Trainer
 from service.checkpoint_files import save_atomically, update_model_card
-from service.cli_options import add_training_options
+from service.cli_options import add_training_options, int_in
 from service.config import Settings
 from service.molecule_data import MoleculeBatches, molecule_data
 from service.train_loop import load_resumable, resumed_or_new_config, train_until
@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_training_options(
         parser, "molecule", batch_size=64, lr=5e-4, hidden=64, layers=6, val_every=500
     )
-    parser.add_argument("--val-samples", type=int, default=64)
+    parser.add_argument("--val-samples", type=int_in(1), default=64)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

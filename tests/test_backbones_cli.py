@@ -53,7 +53,7 @@ def test_usage_errors_name_the_option(tmp_path):
     out = str(tmp_path / "out.pdb")
     done = run_qsdiff("backbones", "--length", "5", "-o", out, "--checkpoint", checkpoint)
     assert done.returncode == 2
-    assert "--length must be between 8 and 512" in done.stderr
+    assert "argument --length: must be between 8 and 512, not 5" in done.stderr
     done = run_qsdiff("backbones", "--length", "50", "-o", str(tmp_path / "x.sdf"))
     assert done.returncode == 2
     assert "must end in .pdb or .cif" in done.stderr

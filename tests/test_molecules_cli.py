@@ -51,7 +51,7 @@ def test_usage_errors_name_the_option(tmp_path):
     out = str(tmp_path / "m.sdf")
     done = run_qsdiff("molecules", "-n", "0", "-o", out, "--checkpoint", str(checkpoint))
     assert done.returncode == 2
-    assert "--num-molecules must be at least 1" in done.stderr
+    assert "argument -n/--num-molecules: must be at least 1, not 0" in done.stderr
     done = run_qsdiff("molecules", "--atoms", "9", "-o", out, "--checkpoint", str(checkpoint))
     assert done.returncode == 2
     assert "--atoms 9: the model knows at most 4" in done.stderr

@@ -19,6 +19,7 @@ from service.aux_cogs import (
     analyse_weights,
     construct_solution,
 )
+from service.limits import MAX_SEED
 
 router = APIRouter(prefix="/v1/aux/cogs", tags=["aux"])
 
@@ -46,7 +47,7 @@ class ConstructRequest(BaseModel):
     order: Literal[4, 6] = Field(
         6, description="6: z_nu * z_syn per frequency; 4: mixed z_F4/6 (2d nodes in all)"
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="draws nu and xi per frequency")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="draws nu and xi per frequency")
 
 
 class ConstructResult(BaseModel):

@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.aux_ebc import ENCODER_FILE, FIT_TASK, REPORT_FILE, fit_and_report
+from service.limits import MAX_SEED
 from service.registry import ModelRegistry
 from service.tasks.base import TaskOutput, TaskRun
 
@@ -39,7 +40,7 @@ class EbcFitParams(BaseModel):
     hidden: int = Field(128, ge=8, le=512, description="encoder width")
     lr: float = Field(2e-3, gt=0, le=0.1)
     identity: bool = Field(False, description="ablation: R fixed to the identity")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
 
     @model_validator(mode="after")
     def _bounded(self) -> EbcFitParams:

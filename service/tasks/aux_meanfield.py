@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.limits import MAX_SEED
 from service.registry import ModelRegistry
 from service.tasks.base import InvalidTaskInput, TaskOutput, TaskRun
 
@@ -40,7 +41,7 @@ class MeanfieldParams(BaseModel):
     step_size: float = Field(0.5, gt=0.0, le=2.0)
     batch_per_unit: int = Field(2, ge=1, le=16, description="samples per SGD step, per unit")
     seeds: int = Field(1, ge=1, le=5, description="runs averaged per point")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     heuristic_size: int = Field(100, ge=10, le=MAX_SIZE, description="N of the subspace search")
     tol: float = Field(0.1, gt=0.0, lt=1.0, description="the search's escape threshold")
 

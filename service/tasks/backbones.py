@@ -12,12 +12,24 @@ from chem.proteins import write_backbones
 from models.tasks.backbone import DEFAULT_GAMMA
 from models.tasks.conformer import SamplingConfig
 from service.backbones import BackboneRequest, GeneratedBackbone, PackedBackbones
+from service.limits import MAX_SEED
 from service.registry import ModelRegistry
 from service.tasks.base import InvalidTaskInput, TaskOutput, TaskRun
 
-__all__ = ["MAX_LENGTH", "BackboneParams", "BackboneTask", "backbone_remarks"]
+__all__ = [
+    "MAX_BACKBONES",
+    "MAX_GAMMA",
+    "MAX_LENGTH",
+    "MAX_STEPS",
+    "BackboneParams",
+    "BackboneTask",
+    "backbone_remarks",
+]
 
 MAX_LENGTH = 512
+MAX_BACKBONES = 1000
+MAX_STEPS = 1000
+MAX_GAMMA = 10.0
 
 
 class BackboneParams(BaseModel):
@@ -29,15 +41,15 @@ class BackboneParams(BaseModel):
     )
 
     length: int = Field(ge=8, le=MAX_LENGTH, description="residues per backbone")
-    num_samples: int = Field(1, ge=1, le=1000, description="backbones to generate")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    num_samples: int = Field(1, ge=1, le=MAX_BACKBONES, description="backbones to generate")
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
     sampler: Literal["ode", "sde"] = "ode"
-    num_steps: int = Field(100, ge=1, le=1000)
+    num_steps: int = Field(100, ge=1, le=MAX_STEPS)
     gamma: float = Field(
         DEFAULT_GAMMA,
         ge=0.0,
-        le=10.0,
+        le=MAX_GAMMA,
         description="noise scale of the sde sampler: 1 samples the model's distribution, "
         "lower values a lower temperature (Proteina's gamma)",
     )

@@ -13,6 +13,7 @@ from rdkit import Chem
 from chem.molecules import InputMolecule, conformer_mol, read_smiles
 from models.tasks.conformer import SamplingConfig
 from service.conformers import ConformerJob, ConformerRequest, PackedRun
+from service.limits import MAX_SEED
 from service.registry import ModelRegistry
 from service.tasks.base import InvalidTaskInput, TaskOutput, TaskRun
 
@@ -29,7 +30,7 @@ class ConformerParams(BaseModel):
 
     smiles: list[str] = Field(min_length=1, max_length=10_000, description="input molecules")
     num_samples: int = Field(5, ge=1, le=100, description="conformers per molecule")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
     sampler: Literal["ode", "sde"] = "ode"
     num_steps: int = Field(20, ge=1, le=200)

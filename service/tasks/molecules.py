@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chem.generated import GeneratedMolecule, write_molecule_files
 from models.tasks.conformer import SamplingConfig
+from service.limits import MAX_SEED
 from service.molecules import MoleculeRequest, PackedMolecules
 from service.registry import ModelRegistry
 from service.tasks.base import InvalidTaskInput, TaskOutput, TaskRun
@@ -31,7 +32,7 @@ class MoleculeParams(BaseModel):
     num_atoms: int | None = Field(
         None, ge=1, description="atoms per molecule (default: drawn from the training sizes)"
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
     sampler: Literal["ode", "sde"] = "ode"
     num_steps: int = Field(50, ge=1, le=1000)

@@ -24,6 +24,14 @@ def test_missing_file_is_named(tmp_path):
         read_inputs(str(tmp_path / "missing.sdf"))
 
 
+@pytest.mark.parametrize("name", ["empty.smi", "comments.smi", "empty.sdf"])
+def test_a_file_without_molecules_is_an_error(tmp_path, name):
+    path = tmp_path / name
+    path.write_text("# only a comment\n" if name == "comments.smi" else "")
+    with pytest.raises(ValueError, match="holds no molecules"):
+        read_inputs(str(path))
+
+
 def test_sdf_round_trips_through_rdkit_with_properties(tmp_path):
     mol = prepare_molecule(Chem.MolFromSmiles("C[C@@H](N)C(=O)O"))
     AllChem.EmbedMolecule(mol, randomSeed=3)
