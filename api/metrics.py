@@ -1,4 +1,4 @@
-"""Prometheus metrics: request latency, jobs by state, queue depths, samples completed.
+"""Prometheus metrics: latency, jobs by state, queue depths, samples done, worker restarts.
 
 Job figures are read from the job store at scrape time, so they are right across every API
 replica and worker process; latency is measured per API process.
@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from service.executor import LocalExecutor
 from service.inline import InlineBatcher
 from service.jobstore import JobStatus, JobStore
 
@@ -48,6 +49,13 @@ class _ServiceCollector(Collector):
             "Samples of answered inline requests, this API process.",
             value=batcher.samples_completed,
         )
+        executor = self.app.state.executor
+        if isinstance(executor, LocalExecutor):  # Ray restarts its actors unseen by us
+            yield CounterMetricFamily(
+                "qsdiff_worker_restarts",
+                "Embedded worker processes restarted after dying (a crash, out of memory).",
+                value=executor.restarts,
+            )
 
 
 def install_metrics(app: FastAPI) -> None:

@@ -37,6 +37,8 @@ def test_killed_worker_mid_job_completes_once(tmp_path, database_url):
             assert done["status"] == "succeeded", done
             assert done["attempts"] == 2
             sdf = client.get(f"/v1/jobs/{job['id']}/results").text
+            metrics = client.get("/metrics").text.splitlines()
+            assert f"qsdiff_worker_restarts_total {float(len(victims))}" in metrics
         supplier = Chem.SDMolSupplier()
         supplier.SetData(sdf, removeHs=False)
         records = [(r.GetProp("name"), r.GetIntProp("conformer_index")) for r in supplier]
