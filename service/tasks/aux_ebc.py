@@ -40,6 +40,9 @@ class EbcFitParams(BaseModel):
     hidden: int = Field(128, ge=8, le=512, description="encoder width")
     lr: float = Field(2e-3, gt=0, le=0.1)
     identity: bool = Field(False, description="ablation: R fixed to the identity")
+    solve_gradient: bool = Field(
+        False, description="backpropagate through the least-squares R (finds more on shapes)"
+    )
     seed: int = Field(0, ge=0, le=MAX_SEED)
 
     @model_validator(mode="after")

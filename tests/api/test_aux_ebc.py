@@ -118,10 +118,13 @@ def test_embed_before_the_fit_succeeded_is_a_conflict(server, fitted):
 
 def test_command_line_fits_embeds_and_solves_and_names_bad_input(tmp_path):
     encoder = tmp_path / "encoder.pt"
-    fitted = run_qsdiff("aux", "ebc", "fit", "--dim", "2", "--steps", "20", "-o", str(encoder))
+    fitted = run_qsdiff(
+        "aux", "ebc", "fit", "--dim", "2", "--steps", "20", "--solve-gradient", "-o", str(encoder)
+    )
     assert fitted.returncode == 0, fitted.stderr
     report = json.loads(fitted.stdout)
     assert report["config"]["steps"] == 20
+    assert report["config"]["solve_gradient"] is True
     assert encoder.is_file()
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps([[0.5] * report["obs_dim"]] * 3))

@@ -22,7 +22,7 @@ def test_quick_bench_prints_the_report():
     assert report["threads"] == 1
     assert set(report["settings"]) == {"latent", "shapes"}
     for setting in report["settings"].values():
-        for arm in ("ebc", "identity_ablation"):
+        for arm in ("ebc", "ebc_with_solve_gradient", "identity_ablation"):
             assert set(setting[arm]) >= MEASUREMENTS
             assert all(math.isfinite(setting[arm][key]) for key in MEASUREMENTS)
             assert setting[arm]["r2"] <= 1.0

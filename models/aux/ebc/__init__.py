@@ -6,11 +6,13 @@ its reference code (github.com/dynamical-inference/ebc, ``GCLLoss`` with ``MseIn
 ``LeastSquaresSolver``):
 
 * a batch holds ``S`` systems of ``n + 1`` pairs; the ``n`` reference pairs give ``R(g)`` by
-  least squares, ``f(g y_i) ~ R f(y_i)``, solved without gradient (the code's default), no
-  orthogonality imposed (general linear representations);
+  least squares, ``f(g y_i) ~ R f(y_i)``, no orthogonality imposed (general linear
+  representations), solved without gradient (the code's default; ``EbcConfig.solve_gradient``
+  lets the gradient through, as the code's ``no_grad_solve=False``, and says what it changes);
 * the held-out pair is predicted, ``R f(y_0)``, and scored against ``f(g y_0)`` by InfoNCE
-  with similarity ``-|a - b|^2 / tau`` and the positive left out of the denominator
-  (the code's ``infonce``), negatives being embeddings of other scenes;
+  with similarity ``-|a - b|^2 / tau``, negatives being embeddings of other scenes (the
+  positive stays in the denominator, unlike the code's ``infonce``, so that the loss is
+  bounded: see :mod:`models.aux.ebc.model`);
 * the ablation fixes ``R = I`` (the code's plain ``InfoNCELoss``);
 * worlds: latents mixed by a random invertible MLP, and small rendered shapes under
   ``R_m x Z_n x Z_n`` (rotations and periodic shifts, as the paper's infinite dSprites).
@@ -24,7 +26,9 @@ orientation: its embedding collapses onto them (the positions explain 99 % of it
 two of its six principal directions carry none). It is a minimum of the fit, not a limit of
 identifiability (``qsdiff bench aux ebc --diagnose``): from an encoder regressed onto the true
 latents the fit keeps the orientation at a lower loss, and an encoder blind to positions
-(:class:`SpectrumEncoder`) identifies the orientation from a random start.
+(:class:`SpectrumEncoder`) identifies the orientation from a random start. With the gradient
+through ``R`` (``EbcConfig.solve_gradient``) the fit from a random start finds the orientation's
+``cos`` (``R^2`` 0.90 at 15,000 steps) but still not its ``sin``.
 """
 
 from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations

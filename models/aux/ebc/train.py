@@ -1,9 +1,9 @@
 """Fitting an EbC encoder on pairs ``(y, g y)`` drawn from a world, and storing it.
 
 Each step draws ``S`` systems, each with its own unknown ``g_s`` and ``n + 1`` pairs: ``n``
-reference pairs give ``R(g_s)`` by least squares (without gradient, as the paper's default),
-the held-out pair is predicted and contrasted against ``K = S`` negatives. The ablation
-``identity=True`` fixes ``R = I``: a plain contrastive objective that makes ``f`` invariant.
+reference pairs give ``R(g_s)`` by least squares, the held-out pair is predicted and contrasted
+against ``K = S`` negatives. The ablation ``identity=True`` fixes ``R = I``: a plain
+contrastive objective that makes ``f`` invariant.
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ class EbcConfig:
     lr: float = 2e-3
     temperature: float = 1.0
     identity: bool = False
+    solve_gradient: bool = False
+    """Backpropagate through the least-squares ``R`` (the reference code's ``no_grad_solve=False``;
+    its default, kept here, solves without). Measured at 15,000 steps, three seeds: on the shapes
+    it is what lets the fit find the orientation's ``cos`` (per-latent ``R^2`` 0.91-0.94, against
+    0.06 without); on the latent world (D = 4) it is level (``R^2`` 0.983 against 0.977-0.980).
+    At small budgets it is the less reliable (D = 2, 2,000 steps: 3 of 5 seeds identify the
+    latents, against 5 of 5 without)."""
     seed: int = 0
 
     @property
@@ -88,8 +95,9 @@ def step_loss(
     if config.identity:
         anchor = x[:, 0]
     else:
-        with torch.no_grad():
-            r = solve_representation(x[:, 1:], x_prime[:, 1:])
+        r = solve_representation(x[:, 1:], x_prime[:, 1:])
+        if not config.solve_gradient:
+            r = r.detach()
         anchor = torch.einsum("sij,sj->si", r, x[:, 0])
     return infonce(anchor, x_prime[:, 0], negatives, config.temperature)
 

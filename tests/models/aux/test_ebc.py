@@ -24,6 +24,7 @@ from models.aux.ebc import (
     solve_representation,
     variance_shares,
 )
+from models.aux.ebc.train import step_loss
 
 
 @pytest.mark.parametrize("group", [signed_permutations(3), rotations_translations(8, 4)])
@@ -163,6 +164,20 @@ def test_small_fit_identifies_the_latents_and_the_identity_ablation_does_not(tmp
     assert ebc.r2 > 0.7
     assert ablation.r2 < ebc.r2 - 0.25
     assert ablation.latent_equivariance_error > ebc.latent_equivariance_error + 0.3
+
+
+def test_the_gradient_flows_through_the_solved_representation_unless_told_not_to():
+    losses, grads = {}, {}
+    for solve_gradient in (True, False):
+        config = EbcConfig(setting="latent", dim=2, systems=8, solve_gradient=solve_gradient)
+        torch.manual_seed(0)
+        encoder = Encoder(config.world().obs_dim, 2, 16)
+        loss = step_loss(encoder, config.world(), config, np.random.default_rng(0))
+        loss.backward()
+        losses[solve_gradient] = loss.item()
+        grads[solve_gradient] = torch.cat([p.grad.flatten() for p in encoder.parameters()])
+    assert losses[True] == pytest.approx(losses[False])  # the same loss, differentiated two ways
+    assert not torch.allclose(grads[True], grads[False])
 
 
 def test_cancelled_fit_stops_and_a_saved_encoder_loads_back(tmp_path):
