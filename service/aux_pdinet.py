@@ -253,9 +253,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     train = actions.add_parser("train", help="train on upright digits, save weights + model card")
     train.add_argument("-o", "--output", type=Path, required=True, help="checkpoint path (.pt)")
-    train.add_argument("--epochs", type=int, default=15)
+    train.add_argument("--epochs", type=int_in(1), default=15)
     train.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
-    train.add_argument("--size", type=int, default=24, help="image side in pixels")
+    train.add_argument(
+        "--size", type=int_in(11, 128), default=24, help="image side in pixels (11 to 128)"
+    )
     classify_ = actions.add_parser("classify", help="class probabilities of an image file")
     classify_.add_argument("image", type=Path, help=".npy (H x W or H x W x 3) or .png")
     classify_.add_argument("--checkpoint-dir", type=Path, help="default: the settings' directory")
@@ -263,7 +265,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--homography", required=True, help="h11,h12,...,h33 (row by row) or a JSON 3x3 list"
     )
-    check.add_argument("--size", type=int, default=64, help="side of the test scene in pixels")
+    check.add_argument(
+        "--size", type=int_in(32, 128), default=64, help="side of the test scene (32 to 128 px)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -282,8 +286,6 @@ def run(args: argparse.Namespace) -> int:
             directory = args.checkpoint_dir or get_settings().checkpoint_dir
             result = asdict(classify(_read_image(args.image), directory))
         else:
-            if not 32 <= args.size <= 128:
-                raise InvalidPDINetInput("size", f"--size must be 32 to 128, got {args.size}")
             result = asdict(check_invariance(_parse_homography(args.homography), args.size))
     except (InvalidPDINetInput, PDINetUnavailable) as e:
         print(f"qsdiff aux pdinet: {e}", file=sys.stderr)

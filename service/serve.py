@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from service.cli_options import int_in
+
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff serve``."""
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int_in(0, 65535), default=8000)
     parser.add_argument(
-        "--cpu-workers", type=int, help="worker processes (default: QSDIFF_CPU_WORKERS, 1)"
+        "--cpu-workers", type=int_in(0), help="worker processes (default: QSDIFF_CPU_WORKERS, 1)"
     )
     parser.add_argument(
         "--executor", choices=("local", "ray"), help="default: QSDIFF_EXECUTOR, local"

@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 
+from service.cli_options import int_in
 from service.config import Settings
 from service.worker import worker_main
 
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ray-address", help="ray: cluster to join (default: a local Ray)")
     parser.add_argument(
         "--count",
-        type=int,
+        type=int_in(1),
         help="ray: CPU actors where the cluster has no GPU (default: QSDIFF_CPU_WORKERS)",
     )
 

@@ -28,6 +28,11 @@ from service.config import Settings
         (["aux", "ebc", "fit", "-o", "e.pt", "--seed", "-1"], "--seed: must be between 0 and"),
         (["aux", "meanfield", "run", "--sizes", "10", "1"], "--sizes: must be between 2 and"),
         (["aux", "latent", "train", "-o", "l.pt", "--threads", "0"], "--threads: must be at"),
+        (["aux", "pdinet", "train", "-o", "p.pt", "--size", "8"], "--size: must be between 11"),
+        (["aux", "equizero", "train", "-o", "q.pt", "--epochs", "0"], "--epochs: must be at"),
+        (["serve", "--port", "99999"], "--port: must be between 0 and 65535"),
+        (["serve", "--cpu-workers", "-1"], "--cpu-workers: must be at least 0"),
+        (["worker", "--executor", "ray", "--count", "0"], "--count: must be at least 1"),
     ],
 )
 def test_out_of_range_values_are_usage_errors(argv, message, capsys):
