@@ -83,6 +83,18 @@ def _smiles_lines(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
         yield parts[0], parts[1] if len(parts) > 1 else f"line{line_number}"
 
 
+def _sdf_records(path: Path) -> list[InputMolecule]:
+    """One :class:`InputMolecule` per record of an SDF file (none for an empty file)."""
+    if path.stat().st_size == 0:  # RDKit refuses an empty file
+        return []
+    out = []
+    for i, mol in enumerate(Chem.SDMolSupplier(str(path), removeHs=False)):
+        name = mol.GetProp("_Name") if mol is not None and mol.HasProp("_Name") else ""
+        has_3d = mol is not None and mol.GetNumConformers() and mol.GetConformer().Is3D()
+        out.append(_from_mol(i, name or f"record{i + 1}", mol, f"SDF record {i + 1}", bool(has_3d)))
+    return out
+
+
 def read_inputs(source: str) -> list[InputMolecule]:
     """Inputs from a SMILES string, a ``.smi`` file (``SMILES [name]`` a line) or an ``.sdf``.
 
@@ -95,16 +107,9 @@ def read_inputs(source: str) -> list[InputMolecule]:
         return read_smiles([source])
     if not path.is_file():
         raise FileNotFoundError(f"no input file at {path}")
-    out: list[InputMolecule] = []
-    if suffix == ".sdf" and path.stat().st_size > 0:  # RDKit refuses an empty file
-        supplier = Chem.SDMolSupplier(str(path), removeHs=False)
-        for i, mol in enumerate(supplier):
-            name = mol.GetProp("_Name") if mol is not None and mol.HasProp("_Name") else ""
-            has_3d = mol is not None and mol.GetNumConformers() and mol.GetConformer().Is3D()
-            out.append(
-                _from_mol(i, name or f"record{i + 1}", mol, f"SDF record {i + 1}", bool(has_3d))
-            )
-    elif suffix != ".sdf":
+    if suffix == ".sdf":
+        out = _sdf_records(path)
+    else:
         pairs = list(_smiles_lines(path.read_text().splitlines()))
         out = read_smiles([s for s, _ in pairs], [n for _, n in pairs])
     if not out:

@@ -11,6 +11,7 @@ backbones, then saves (see :func:`service.train_loop.train_until`).
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,14 +91,16 @@ def add_self_conditioning(trainer: Trainer, state: dict) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train until ``args.steps``; resume when the checkpoint exists."""
     if args.max_length < args.min_length:
-        raise SystemExit("qsdiff train backbones: error: --max-length is below --min-length")
+        sys.stderr.write("qsdiff train backbones: error: --max-length is below --min-length\n")
+        return 2
     torch.manual_seed(args.seed)
     path = args.checkpoint or settings.checkpoint_dir / f"backbone-{args.treatment}.pt"
     data = args.data or settings.data_dir / "proteins" / "train.npz"
     try:
         chains = load_backbones(data, min_length=args.min_length)
     except ValueError as e:
-        raise SystemExit(f"qsdiff train backbones: error: --data: {e}") from None
+        sys.stderr.write(f"qsdiff train backbones: error: --data: {e}\n")
+        return 2
     state = load_resumable(path, args.device, args.treatment)
     if state is not None:
         saved_config = BackboneNetConfig(**state["net_config"])

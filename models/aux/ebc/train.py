@@ -95,9 +95,8 @@ def step_loss(
     if config.identity:
         anchor = x[:, 0]
     else:
-        r = solve_representation(x[:, 1:], x_prime[:, 1:])
-        if not config.solve_gradient:
-            r = r.detach()
+        with torch.set_grad_enabled(config.solve_gradient):
+            r = solve_representation(x[:, 1:], x_prime[:, 1:])
         anchor = torch.einsum("sij,sj->si", r, x[:, 0])
     return infonce(anchor, x_prime[:, 0], negatives, config.temperature)
 
