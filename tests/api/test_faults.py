@@ -1,6 +1,7 @@
 """Nothing is lost: a killed worker, a restarted server (SQLite and PostgreSQL); overload is
 refused with Retry-After."""
 
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,6 +12,12 @@ from rdkit import Chem
 from tests.api.conftest import start_server, stop_server, wait_for
 
 WORK = {"smiles": ["CCCCCCO", "c1ccccc1CCN", "CC(C)CC(=O)O"], "num_samples": 10, "num_steps": 100}
+
+
+def _workers(server) -> list[psutil.Process]:
+    """The server's worker processes (started with multiprocessing's spawn)."""
+    children = psutil.Process(server.process.pid).children(recursive=True)
+    return [p for p in children if "spawn" in " ".join(p.cmdline())]
 
 
 def _wait_running(client, job_id, timeout=60):
@@ -28,9 +35,8 @@ def test_killed_worker_mid_job_completes_once(tmp_path, database_url):
         with server.client() as client:
             job = client.post("/v1/jobs", json={"task": "conformers", "params": WORK}).json()
             _wait_running(client, job["id"])
-            workers = psutil.Process(server.process.pid).children(recursive=True)
-            victims = [p for p in workers if "spawn" in " ".join(p.cmdline())]
-            assert victims, [p.cmdline() for p in workers]
+            victims = _workers(server)
+            assert victims
             for victim in victims:
                 victim.kill()
             done = wait_for(client, job["id"], timeout=180)
@@ -43,6 +49,24 @@ def test_killed_worker_mid_job_completes_once(tmp_path, database_url):
         supplier.SetData(sdf, removeHs=False)
         records = [(r.GetProp("name"), r.GetIntProp("conformer_index")) for r in supplier]
         assert len(records) == len(set(records)) == 30  # every sample once, no duplicates
+    finally:
+        stop_server(server)
+
+
+def test_ctrl_c_is_left_to_the_server_not_counted_as_a_worker_crash(tmp_path):
+    """A terminal's Ctrl-C reaches the workers too; they leave stopping to the server."""
+    server = start_server(tmp_path)
+    try:
+        with server.client() as client:
+            job = client.post("/v1/jobs", json={"task": "conformers", "params": WORK}).json()
+            _wait_running(client, job["id"])  # the worker is past its start-up
+            (worker,) = _workers(server)
+            worker.send_signal(signal.SIGINT)
+            done = wait_for(client, job["id"], timeout=180)
+            assert worker.is_running()
+            assert (done["status"], done["attempts"]) == ("succeeded", 1), done
+            metrics = client.get("/metrics").text.splitlines()
+            assert "qsdiff_worker_restarts_total 0.0" in metrics
     finally:
         stop_server(server)
 
