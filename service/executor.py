@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
 from multiprocessing.process import BaseProcess
 
@@ -39,6 +40,17 @@ def make_executor(settings: Settings):
     return LocalExecutor(settings, count, device) if count else None
 
 
+def _embedded_worker(settings_json: str, name: str, gpu: str | None) -> None:
+    """:func:`worker_main` in a process the server owns, deaf to Ctrl-C.
+
+    Ctrl-C in a terminal signals the whole process group. The server stops its workers itself
+    (:meth:`LocalExecutor.stop`); a worker the SIGINT killed first would be counted and
+    restarted as a crash while the server shuts down.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker_main(settings_json, name, gpu)
+
+
 class LocalExecutor:
     """Keeps ``count`` worker processes alive until :meth:`stop`.
 
@@ -58,7 +70,7 @@ class LocalExecutor:
     def _spawn(self, slot: int) -> None:
         gpu = str(slot) if self.device == "cuda" else None
         process = self._context.Process(
-            target=worker_main,
+            target=_embedded_worker,
             args=(self.settings.model_dump_json(), f"local-{slot}", gpu),
             name=f"qsdiff-worker-{slot}",
             daemon=True,

@@ -15,7 +15,6 @@ import contextlib
 import logging
 import os
 import shutil
-import signal
 import socket
 import threading
 import time
@@ -161,9 +160,6 @@ def worker_main(settings_json: str, name: str, gpu: str | None = None) -> None:
 
     ``gpu``: the one CUDA device this worker uses; None runs on the CPU with one thread.
     """
-    # Ctrl-C in a terminal signals the whole process group. The server stops its workers itself
-    # (SIGTERM); a worker killed by the SIGINT first would be counted and restarted as a crash.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -51,7 +51,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.executor == "ray":
         return _run_ray_pool(args, settings)
     name = args.name or f"{socket.gethostname()}:{os.getpid()}"
-    worker_main(settings.model_dump_json(), name, args.gpu)
+    try:
+        worker_main(settings.model_dump_json(), name, args.gpu)
+    except KeyboardInterrupt:  # Ctrl-C: the jobs it held return to the queue when leases expire
+        return 130
     return 0
 
 

@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -27,7 +28,8 @@ def test_a_standalone_worker_runs_a_queued_job(tmp_path):
         [sys.executable, "-m", "service", "worker", "--name", "standalone"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -36,6 +38,10 @@ def test_a_standalone_worker_runs_a_queued_job(tmp_path):
         done = store.get(job.id)
         assert done.status == JobStatus.SUCCEEDED
         assert (tmp_path / "results" / job.id / "conformers.sdf").is_file()
+        worker.send_signal(signal.SIGINT)  # Ctrl-C stops it, without a traceback
+        _, stderr = worker.communicate(timeout=20)
+        assert worker.returncode == 130, stderr
+        assert "Traceback" not in stderr
     finally:
         worker.terminate()
         worker.wait(timeout=20)
