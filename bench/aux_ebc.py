@@ -12,7 +12,10 @@ predicts: EbC identifies the latents, the ablation does not.
 collapse it explains) adds, on shapes, where EbC stands when the scenes are exactly the
 group's orbit (one outline, poses ``g`` applied to the upright one at the origin, so no content):
 fitted from a random encoder, and from an encoder first regressed onto the true latents.
-Per-latent ``R^2`` of both says whether a factor is not identifiable or just not found. It
+Per-latent ``R^2`` of both says whether a factor is not identifiable or just not found. A third
+fit from random, with the gradient through ``R`` (:data:`DIAGNOSE_GRADIENT_STEPS` steps), ends
+(at seed 0) at the loss of the true latents with the orientation sheared by the x shifts: its
+``twisted`` says so where per-latent ``R^2`` cannot. It
 also regresses the same encoder onto the true latents of the full shapes world, with the same
 budget (``full_world_regressed``: what the architecture finds there with full supervision),
 and fits EbC from there (``full_world_from_regressed``): its ``final_loss`` beside the shapes
@@ -20,8 +23,10 @@ setting's own (from a random encoder) says whether the objective or the optimisa
 short. ``full_world_spectrum_only`` fits EbC with an encoder that cannot see the positions
 (:class:`~models.aux.ebc.SpectrumEncoder`): whether the orientation is identified once the
 positions cannot compete with it. Every shapes fit also reports ``position_share``, the share
-of its embedding's variance that the positions alone explain, and ``variance_shares``, its
-variance along its principal directions (trailing zeros: a collapsed embedding).
+of its embedding's variance that the positions alone explain, ``variance_shares``, its
+variance along its principal directions (trailing zeros: a collapsed embedding), and
+``twisted``: each latent circle's ``R^2`` up to a shear of the circles, an automorphism of the
+group that the objective cannot tell from the identity (:func:`~models.aux.ebc.twisted_r2`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import argparse
 import json
 import platform
 import time
+from dataclasses import replace
 from typing import Any
 
 __all__ = ["main"]
@@ -37,6 +43,7 @@ __all__ = ["main"]
 FULL_STEPS = {"latent": 15000, "shapes": 15000}
 QUICK_STEPS = {"latent": 150, "shapes": 40}
 DIAGNOSE_STEPS = 600
+DIAGNOSE_GRADIENT_STEPS = 3000
 SYSTEMS = {"latent": 64, "shapes": 32}
 FULL_SAMPLES, QUICK_SAMPLES = 4000, 1000
 
@@ -65,12 +72,14 @@ def _one(setting: str, steps: int, samples: int, seed: int, **variant: bool) -> 
 
 
 def _spread(encoder: Any, world: Any, samples: int) -> dict[str, Any]:
-    """Where a shapes embedding's variance goes: to the positions, and to how many directions."""
-    from models.aux.ebc import position_share, variance_shares
+    """A shapes embedding's spread and what it identifies up to a shear of the latent circles."""
+    from models.aux.ebc import position_share, twisted_r2, variance_shares
 
+    twisted = twisted_r2(encoder, world, samples=samples)
     return {
         "position_share": round(position_share(encoder, world, samples=samples), 4),
         "variance_shares": [round(v, 3) for v in variance_shares(encoder, world, samples=samples)],
+        "twisted": {name: {**t, "r2": round(t["r2"], 4)} for name, t in twisted.items()},
     }
 
 
@@ -108,8 +117,11 @@ def _fitted(config: Any, world: Any, encoder: Any, samples: int) -> dict[str, An
     }
 
 
-def _diagnose(steps: int, samples: int, seed: int) -> dict[str, Any]:
-    """EbC from random and true-latent starts (orbit and full world), and position-blind."""
+def _diagnose(steps: int, gradient_steps: int, samples: int, seed: int) -> dict[str, Any]:
+    """EbC from random and true-latent starts (orbit and full world), and position-blind.
+
+    ``gradient_steps``: the budget of the orbit fit with the gradient through ``R``.
+    """
     import torch
 
     from models.aux.ebc import EbcConfig, ShapesWorld, SpectrumEncoder, measure
@@ -117,11 +129,13 @@ def _diagnose(steps: int, samples: int, seed: int) -> dict[str, Any]:
     world = ShapesWorld(m=8, n=4, size=16, shapes=1, seed=1234, orbit_only=True)
     config = EbcConfig(setting="shapes", steps=steps, systems=SYSTEMS["shapes"], seed=seed)
     start = _regressed_onto_latents(world, config, steps)
+    gradient = replace(config, steps=gradient_steps, solve_gradient=True)
     report: dict[str, Any] = {
         "world": "one outline, poses on the orbit of R_8 x Z_4 x Z_4 (128 scenes)",
         "true_latent_start": measure(start, world, samples=samples).rounded(),
         "from_random": _fitted(config, world, None, samples),
         "from_true_latents": _fitted(config, world, start, samples),
+        "from_random_with_solve_gradient": _fitted(gradient, world, None, samples),
     }
     full = config.world()
     supervised = _regressed_onto_latents(full, config, steps)
@@ -182,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         }
     if args.diagnose:
         diagnose_steps = QUICK_STEPS["shapes"] if args.quick else DIAGNOSE_STEPS
-        report["diagnosis"] = _diagnose(diagnose_steps, samples, args.seed)
+        gradient_steps = QUICK_STEPS["shapes"] if args.quick else DIAGNOSE_GRADIENT_STEPS
+        report["diagnosis"] = _diagnose(diagnose_steps, gradient_steps, samples, args.seed)
     report["seconds"] = round(time.perf_counter() - start, 1)
     print(json.dumps(report, indent=1))
     return 0

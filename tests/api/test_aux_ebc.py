@@ -86,6 +86,7 @@ def test_bad_requests_are_4xx_naming_the_field(server, fitted):
         post = client.post
         assert _detail_names(post("/v1/aux/ebc/fit", json={**FIT, "steps": 10**6}), "steps")
         assert _detail_names(post("/v1/aux/ebc/fit", json={**FIT, "setting": "x"}), "setting")
+        assert _detail_names(post("/v1/aux/ebc/fit", json={**FIT, "held_out": "all"}), "held_out")
         costly = post("/v1/aux/ebc/fit", json={**FIT, "steps": 30_000, "systems": 256})
         assert costly.status_code == 422
         assert "steps x systems x hidden" in costly.json()["detail"][0]["msg"]
@@ -119,12 +120,14 @@ def test_embed_before_the_fit_succeeded_is_a_conflict(server, fitted):
 def test_command_line_fits_embeds_and_solves_and_names_bad_input(tmp_path):
     encoder = tmp_path / "encoder.pt"
     fitted = run_qsdiff(
-        "aux", "ebc", "fit", "--dim", "2", "--steps", "20", "--solve-gradient", "-o", str(encoder)
-    )
+        "aux", "ebc", "fit", "--dim", "2", "--steps", "20", "--solve-gradient",
+        "--held-out", "one", "-o", str(encoder),
+    )  # fmt: skip
     assert fitted.returncode == 0, fitted.stderr
     report = json.loads(fitted.stdout)
     assert report["config"]["steps"] == 20
     assert report["config"]["solve_gradient"] is True
+    assert report["config"]["held_out"] == "one"
     assert encoder.is_file()
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps([[0.5] * report["obs_dim"]] * 3))

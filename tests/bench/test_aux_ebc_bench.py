@@ -33,13 +33,22 @@ def test_quick_bench_prints_the_report():
         }
     diagnosis = report["diagnosis"]
     starts = ("true_latent_start", "from_random", "from_true_latents", "full_world_regressed")
-    fits = ("from_random", "from_true_latents", "full_world_from_regressed")
+    fits = (
+        "from_random",
+        "from_true_latents",
+        "from_random_with_solve_gradient",
+        "full_world_from_regressed",
+    )
     for start in (*starts, "full_world_from_regressed", "full_world_spectrum_only"):
         assert len(diagnosis[start]["r2_per_latent"]) == 6
     for arm in (*fits, "full_world_spectrum_only"):
         assert math.isfinite(diagnosis[arm]["final_loss"])
         assert diagnosis[arm]["position_share"] <= 1.0
         assert sum(diagnosis[arm]["variance_shares"]) == pytest.approx(1.0, abs=0.01)
+        twisted = diagnosis[arm]["twisted"]
+        circles = ("orientation", "x", "y")
+        assert [twisted[c]["character"][i] for i, c in enumerate(circles)] == [1, 1, 1]
+        assert all(twisted[c]["r2"] <= 1.0 for c in twisted)
     assert report["settings"]["shapes"]["ebc"]["position_share"] <= 1.0
     assert "position_share" not in report["settings"]["latent"]["ebc"]
     # blind to shifts, the spectrum encoder's embedding varies least with the positions

@@ -2,14 +2,15 @@
 
 An encoder ``f: [B, F] -> [B, D]`` is learnt from pairs ``(y, g y)`` whose group element ``g``
 is never observed; only pairs of one *system* share it. What we followed, from the paper and
-its reference code (github.com/dynamical-inference/ebc, ``GCLLoss`` with ``MseInfoNCE`` and
+its reference code (github.com/dynamical-inference/ebc, ``GCLLossV2`` with ``MseInfoNCE`` and
 ``LeastSquaresSolver``):
 
 * a batch holds ``S`` systems of ``n + 1`` pairs; the ``n`` reference pairs give ``R(g)`` by
   least squares, ``f(g y_i) ~ R f(y_i)``, no orthogonality imposed (general linear
   representations), solved without gradient (the code's default; ``EbcConfig.solve_gradient``
   lets the gradient through, as the code's ``no_grad_solve=False``, and says what it changes);
-* the held-out pair is predicted, ``R f(y_0)``, and scored against ``f(g y_0)`` by InfoNCE
+* each pair in turn is held out (``EbcConfig.held_out``; the code's ``GCLLoss`` holds out one),
+  predicted from ``R`` of the other ``n``, ``R f(y_0)``, and scored against ``f(g y_0)`` by InfoNCE
   with similarity ``-|a - b|^2 / tau``, negatives being embeddings of other scenes (the
   positive stays in the denominator, unlike the code's ``infonce``, so that the loss is
   bounded: see :mod:`models.aux.ebc.model`);
@@ -19,16 +20,21 @@ its reference code (github.com/dynamical-inference/ebc, ``GCLLoss`` with ``MseIn
 
 Our own choices: the latent world's group is the signed permutations ``B_D`` (a finite,
 non-abelian stand-in for the paper's O(n)/GL(n) draws), the shapes are drawn in numpy on a
-periodic 16 x 16 canvas, the encoder is a plain MLP, and one held-out pair per system.
+periodic 16 x 16 canvas, and the encoder is a plain MLP.
 
 On the shapes a fit from a random encoder identifies the two position circles but not the
-orientation: its embedding collapses onto them (the positions explain 99 % of its variance, and
-two of its six principal directions carry none). It is a minimum of the fit, not a limit of
-identifiability (``qsdiff bench aux ebc --diagnose``): from an encoder regressed onto the true
+orientation: its embedding collapses onto them (the positions explain 98 % of its variance).
+It is a minimum of the fit, not a limit of identifiability (``qsdiff bench aux ebc
+--diagnose``): from an encoder regressed onto the true
 latents the fit keeps the orientation at a lower loss, and an encoder blind to positions
 (:class:`SpectrumEncoder`) identifies the orientation from a random start. With the gradient
 through ``R`` (``EbcConfig.solve_gradient``) the fit from a random start finds the orientation's
-``cos`` (``R^2`` 0.90 at 15,000 steps) but still not its ``sin``.
+``cos`` (``R^2`` 0.98 at 15,000 steps) but still not its ``sin``.
+
+The shapes' group has automorphisms that the objective cannot tell from the identity: on a
+finite set of poses, an embedding of the true latents with its circles sheared (e.g. the
+orientation turned by a half turn per quarter shift along x) is as equivariant, and a linear
+readout of the true latents scores it 0; :func:`twisted_r2` measures each circle up to them.
 """
 
 from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations
@@ -40,6 +46,7 @@ from models.aux.ebc.metrics import (
     linear_r2,
     measure,
     position_share,
+    twisted_r2,
     variance_shares,
 )
 from models.aux.ebc.model import Encoder, SpectrumEncoder, infonce, solve_representation
@@ -70,5 +77,6 @@ __all__ = [
     "save_encoder",
     "signed_permutations",
     "solve_representation",
+    "twisted_r2",
     "variance_shares",
 ]

@@ -108,6 +108,8 @@ class ShapesWorld(World):
             raise ValueError(f"the canvas ({size} px) must split into {n} equal shifts")
         rng = np.random.default_rng(seed)
         self.group = rotations_translations(m, n)
+        self.circle_orders = (m, n, n)
+        """How many steps of the group go round each latent circle (orientation, x, y)."""
         self.size, self.angles = size, m * turns
         self.pose_steps = (turns, size // n) if orbit_only else (1, 1)
         """Angle and pixel steps of the poses drawn: ``(turns, size / n)`` keeps them on the

@@ -24,7 +24,8 @@ from models.aux.ebc import (
     solve_representation,
     variance_shares,
 )
-from models.aux.ebc.train import step_loss
+from models.aux.ebc.metrics import best_twists
+from models.aux.ebc.train import _held_out, step_loss
 
 
 @pytest.mark.parametrize("group", [signed_permutations(3), rotations_translations(8, 4)])
@@ -117,6 +118,43 @@ def test_linear_r2_is_one_for_linear_maps_and_near_zero_for_noise_per_latent_too
     assert (per_latent[1:] < 0.1).all()
 
 
+def test_a_sheared_orientation_is_missed_by_the_true_latents_and_found_up_to_the_shear():
+    """The orientation's sign flipping with each quarter shift along x: ``k = (1, 2, 0)``."""
+    rng = np.random.default_rng(0)
+    mixing = rng.normal(size=(6, 6))
+
+    def scenes(k: int) -> tuple[np.ndarray, np.ndarray]:
+        steps = np.stack([rng.integers(0, order, k) for order in (8, 4, 4)], axis=1)
+        theta = 2 * np.pi * steps / np.array([8, 4, 4])
+        circles = np.stack([theta[:, 0] + 2 * theta[:, 1], theta[:, 1], theta[:, 2]], axis=1)
+        x = np.concatenate([np.cos(circles), np.sin(circles)], axis=1) @ mixing
+        return x, theta
+
+    (x_fit, theta_fit), (x_test, theta_test) = scenes(1000), scenes(1000)
+    true = np.concatenate([np.cos(theta_fit[:, :1]), np.sin(theta_fit[:, :1])], axis=1)
+    true_test = np.concatenate([np.cos(theta_test[:, :1]), np.sin(theta_test[:, :1])], axis=1)
+    assert (latent_r2(x_fit, true, x_test, true_test) < 0.05).all()
+    found = best_twists(x_fit, theta_fit, x_test, theta_test, (8, 4, 4))
+    assert [k for k, _ in found] == [(1, 2, 0), (0, 1, 0), (0, 0, 1)]
+    assert min(r2 for _, r2 in found) == pytest.approx(1.0)
+
+
+def test_each_pair_held_out_in_turn_is_predicted_from_all_the_others():
+    config = EbcConfig(setting="latent", dim=2, references=5, held_out="each")
+    anchors, references = _held_out(config)
+    assert anchors.tolist() == list(range(6))
+    for anchor, others in zip(anchors.tolist(), references.tolist(), strict=True):
+        assert sorted(others) == [i for i in range(6) if i != anchor]
+    one = _held_out(EbcConfig(setting="latent", dim=2, references=5, held_out="one"))
+    assert (one[0].tolist(), one[1].tolist()) == ([0], [[1, 2, 3, 4, 5]])
+    torch.manual_seed(0)
+    encoder = Encoder(config.world().obs_dim, 2, 16)
+    loss = step_loss(encoder, config.world(), config, np.random.default_rng(0))
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad.abs().sum() > 0 for p in encoder.parameters())
+
+
 def test_explained_share_is_one_for_functions_of_the_label_and_small_for_noise():
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 10, size=2000)
@@ -152,7 +190,7 @@ def test_spectrum_encoder_is_blind_to_shifts_but_not_to_orientation():
 
 
 def test_small_fit_identifies_the_latents_and_the_identity_ablation_does_not(tmp_path):
-    base = {"setting": "latent", "dim": 2, "steps": 250, "systems": 32, "lr": 5e-3}
+    base = {"setting": "latent", "dim": 2, "steps": 600, "systems": 32}  # R^2 0.80-0.89, 6 seeds
     measured = {}
     for identity in (False, True):
         config = EbcConfig(**base, identity=identity)
