@@ -76,7 +76,7 @@ class SpectrumEncoder(Encoder):
 
 
 def solve_representation(x: Tensor, x_prime: Tensor) -> Tensor:
-    """``R: [S, D, D]`` with ``x'_i ~ R x_i`` per system, from ``x, x_prime: [S, n, D]``.
+    """``R: [..., D, D]`` with ``x'_i ~ R x_i`` per system, from ``x, x_prime: [..., n, D]``.
 
     Needs ``n >= D`` pairs of linearly independent ``x`` for a unique answer; otherwise the
     pseudo-inverse gives the minimum-norm one. (``torch.linalg.lstsq``'s default CPU driver
