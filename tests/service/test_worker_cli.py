@@ -24,13 +24,20 @@ def test_a_standalone_worker_runs_a_queued_job(tmp_path):
     total = task.check(params, ModelRegistry(settings.checkpoint_dir))
     job, _ = store.submit(task.name, params.model_dump(), total, batch_key=task.batch_key(params))
     env = {**os.environ, "QSDIFF_STATE_DIR": str(tmp_path)}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "service", "worker", "--name", "standalone"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # A shell starts background jobs (this suite too, under nohup or &) with SIGINT ignored,
+    # which a child inherits and Python keeps; a Python-level handler in this process is reset
+    # to the default in the child, so the worker sees Ctrl-C as it would at a terminal.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "service", "worker", "--name", "standalone"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         deadline = time.monotonic() + 120
         while store.get(job.id).status != JobStatus.SUCCEEDED and time.monotonic() < deadline:
