@@ -48,10 +48,10 @@ class EbcEmbedRequest(BaseModel):
 
 
 class EbcEmbedResult(BaseModel):
-    """Embeddings ``[B, D]`` and what produced them."""
+    """Embeddings ``[B, E]`` and what produced them."""
 
     embeddings: list[list[float]]
-    dim: int = Field(description="D, the embedding dimension")
+    dim: int = Field(description="E, the embedding dimension")
     setting: str
     identity: bool = Field(description="whether the encoder is the R = I ablation")
 
@@ -115,7 +115,7 @@ def embed(
     embeddings = embed_inputs(encoder, body.inputs)
     return EbcEmbedResult(
         embeddings=embeddings.tolist(),
-        dim=config.latent_dim,
+        dim=config.embedding_dim,
         setting=config.setting,
         identity=config.identity,
     )

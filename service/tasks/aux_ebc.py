@@ -8,23 +8,30 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.aux_ebc import ENCODER_FILE, FIT_TASK, REPORT_FILE, fit_and_report
+from models.aux.ebc import EbcConfig
+from service.aux_ebc import (
+    ENCODER_FILE,
+    FIT_TASK,
+    MAX_EMBEDDING,
+    REPORT_FILE,
+    fit_and_report,
+)
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry
 from service.tasks.base import TaskOutput, TaskRun
 
 __all__ = ["MAX_WORK", "EbcFitParams", "EbcFitTask"]
 
-MAX_WORK = 15_000 * 64 * 128
-"""Bound on ``steps * systems * hidden``: the default fit, about 2 minutes on one CPU thread
-(half that with ``held_out="one"``)."""
+MAX_WORK = 15_000 * 64 * 11 * 128
+"""Bound on ``steps * systems * pairs per system * hidden``: the latent world's default fit at
+``D = 5`` (at ``D = 4`` about 3 minutes on one CPU thread); the shapes' default is within it."""
 
 
 class EbcFitParams(BaseModel):
-    """What to fit; bounded (:data:`MAX_WORK`) so that a job stays within a couple of CPU minutes.
+    """What to fit; bounded (:data:`MAX_WORK`) so that a job stays within a few CPU minutes.
 
-    The default is the benchmark's latent-world budget (R^2 0.99); fewer steps fit less (0.94
-    at 1,500).
+    Unset steps and systems are the setting's budget, the benchmark's (``BUDGETS``: latent-world
+    R^2 0.99; fewer steps fit less, 0.94 at 1,500).
     """
 
     model_config = ConfigDict(
@@ -35,14 +42,27 @@ class EbcFitParams(BaseModel):
     setting: Literal["latent", "shapes"] = Field(
         "latent", description="latent: mixed Gaussian latents; shapes: rendered 16x16 images"
     )
-    steps: int = Field(15_000, ge=1, le=30_000, description="optimiser steps")
+    steps: int | None = Field(
+        None, ge=1, le=30_000, description="optimiser steps; null: latent 15000, shapes 5000"
+    )
     dim: int = Field(4, ge=2, le=5, description="latent dimension of the latent setting")
-    systems: int = Field(64, ge=4, le=256, description="systems (group elements) per batch")
+    systems: int | None = Field(
+        None, ge=4, le=256, description="systems (group elements) per batch; null: 64, shapes 32"
+    )
     hidden: int = Field(128, ge=8, le=512, description="encoder width")
     lr: float = Field(2e-3, gt=0, le=0.1)
     identity: bool = Field(False, description="ablation: R fixed to the identity")
-    solve_gradient: bool = Field(
-        False, description="backpropagate through the least-squares R (finds more on shapes)"
+    solve_gradient: bool | None = Field(
+        None,
+        description="backpropagate through the least-squares R; null: on for shapes (which "
+        "find their orientation only with it), off for latent",
+    )
+    embedding: int = Field(
+        0,
+        ge=0,
+        le=MAX_EMBEDDING,
+        description="embedding dimension; 0: the latent dimension, 16 for shapes (which find "
+        "their orientation only with room beside their 6 latents)",
     )
     held_out: Literal["one", "each"] = Field(
         "each",
@@ -53,13 +73,21 @@ class EbcFitParams(BaseModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> EbcFitParams:
-        work = self.steps * self.systems * self.hidden
+        if self.embedding == 1:
+            raise ValueError("embedding must be 0 (the setting's) or at least 2")
+        config = self.config()
+        pairs = config.num_references + 1
+        work = config.steps * config.systems * pairs * config.hidden
         if work > MAX_WORK:
             raise ValueError(
-                f"steps x systems x hidden = {work:,} is over the limit {MAX_WORK:,}; "
-                "use fewer steps or systems, or a narrower encoder"
+                f"steps x systems x pairs per system x hidden = {work:,} is over the limit "
+                f"{MAX_WORK:,}; use fewer steps or systems, or a narrower encoder or embedding"
             )
         return self
+
+    def config(self) -> EbcConfig:
+        """The fit's config: these params over the setting's budget."""
+        return EbcConfig.for_setting(**self.model_dump(exclude_none=True))
 
 
 class EbcFitTask:
@@ -72,7 +100,7 @@ class EbcFitTask:
 
     def check(self, params: EbcFitParams, registry: ModelRegistry) -> int:  # noqa: ARG002 (protocol)
         """Progress is counted in steps."""
-        return params.steps
+        return params.config().steps
 
     def batch_key(self, params: EbcFitParams) -> str:  # noqa: ARG002 (protocol)
         """Fits share nothing; leased together they simply run one after the other."""
@@ -80,11 +108,9 @@ class EbcFitTask:
 
     def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:  # noqa: ARG002 (protocol)
         """Fit each run's encoder in turn into its ``out_dir``."""
-        from models.aux.ebc import EbcConfig
-
         outputs: list[TaskOutput | None] = []
         for run in runs:
-            config = EbcConfig(**run.params.model_dump())
+            config = run.params.config()
             report = fit_and_report(
                 config, run.progress, run.cancelled, out=run.out_dir / ENCODER_FILE
             )

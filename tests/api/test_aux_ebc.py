@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from service.tasks import EbcFitParams
 from tests.api.conftest import start_server, stop_server, wait_for
 from tests.helpers import run_qsdiff
 
@@ -89,7 +90,14 @@ def test_bad_requests_are_4xx_naming_the_field(server, fitted):
         assert _detail_names(post("/v1/aux/ebc/fit", json={**FIT, "held_out": "all"}), "held_out")
         costly = post("/v1/aux/ebc/fit", json={**FIT, "steps": 30_000, "systems": 256})
         assert costly.status_code == 422
-        assert "steps x systems x hidden" in costly.json()["detail"][0]["msg"]
+        assert "steps x systems x pairs per system x hidden" in costly.json()["detail"][0]["msg"]
+        shapes = {"setting": "shapes"}
+        assert _detail_names(post("/v1/aux/ebc/fit", json={**shapes, "embedding": 40}), "embedding")
+        narrow = post("/v1/aux/ebc/fit", json={**shapes, "embedding": 1})
+        assert narrow.status_code == 422
+        assert "embedding must be 0" in narrow.json()["detail"][0]["msg"]
+        long = post("/v1/aux/ebc/fit", json={**shapes, "steps": 30_000})  # 33 pairs per system
+        assert long.status_code == 422
         embed = "/v1/aux/ebc/embed"
         wrong_width = post(embed, json={"job_id": fitted, "inputs": [[1.0, 2.0]]})
         assert _detail_names(wrong_width, "inputs")
@@ -108,6 +116,15 @@ def test_bad_requests_are_4xx_naming_the_field(server, fitted):
         assert _detail_names(post(rep, json={"x": [], "x_prime": []}), "x")
 
 
+def test_unset_budget_and_embedding_are_the_settings():
+    shapes = EbcFitParams(setting="shapes").config()
+    assert (shapes.steps, shapes.systems, shapes.embedding_dim) == (5000, 32, 16)
+    assert shapes.gradient_through_solve
+    latent = EbcFitParams(dim=3, steps=100).config()
+    assert (latent.steps, latent.systems, latent.embedding_dim) == (100, 64, 3)
+    assert not latent.gradient_through_solve
+
+
 def test_embed_before_the_fit_succeeded_is_a_conflict(server, fitted):
     with server.client() as client:
         job = client.post("/v1/aux/ebc/fit", json={**FIT, "steps": 3000}).json()
@@ -121,19 +138,20 @@ def test_command_line_fits_embeds_and_solves_and_names_bad_input(tmp_path):
     encoder = tmp_path / "encoder.pt"
     fitted = run_qsdiff(
         "aux", "ebc", "fit", "--dim", "2", "--steps", "20", "--solve-gradient",
-        "--held-out", "one", "-o", str(encoder),
+        "--held-out", "one", "--embedding", "3", "-o", str(encoder),
     )  # fmt: skip
     assert fitted.returncode == 0, fitted.stderr
     report = json.loads(fitted.stdout)
     assert report["config"]["steps"] == 20
     assert report["config"]["solve_gradient"] is True
     assert report["config"]["held_out"] == "one"
+    assert (report["latent_dim"], report["embedding_dim"]) == (2, 3)
     assert encoder.is_file()
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps([[0.5] * report["obs_dim"]] * 3))
     embedded = run_qsdiff("aux", "ebc", "embed", str(encoder), str(inputs))
     assert embedded.returncode == 0, embedded.stderr
-    assert np.asarray(json.loads(embedded.stdout)["embeddings"]).shape == (3, 2)
+    assert np.asarray(json.loads(embedded.stdout)["embeddings"]).shape == (3, 3)
     pairs = tmp_path / "pairs.json"
     x = np.random.default_rng(0).normal(size=(6, 2))
     turn = np.array([[0.0, -1.0], [1.0, 0.0]])
@@ -144,3 +162,6 @@ def test_command_line_fits_embeds_and_solves_and_names_bad_input(tmp_path):
     bad = run_qsdiff("aux", "ebc", "fit", "--steps", "0", "-o", str(encoder))
     assert bad.returncode == 2
     assert "--steps" in bad.stderr
+    narrow = run_qsdiff("aux", "ebc", "fit", "--embedding", "1", "-o", str(encoder))
+    assert narrow.returncode == 2
+    assert "--embedding" in narrow.stderr

@@ -21,16 +21,21 @@ def test_quick_bench_prints_the_report():
     assert report["quick"] is True
     assert report["threads"] == 1
     assert set(report["settings"]) == {"latent", "shapes"}
-    for setting in report["settings"].values():
-        for arm in ("ebc", "ebc_with_solve_gradient", "identity_ablation"):
+    claims = {"ebc_identifies_latents", "ablation_fails_r2", "ablation_fails_latent_equivariance"}
+    automorphism = {
+        "ebc_identifies_latents_up_to_automorphism",
+        "ablation_fails_up_to_automorphism",
+    }
+    arms = {
+        "latent": ("ebc", "ebc_with_solve_gradient", "identity_ablation"),
+        "shapes": ("ebc", "ebc_without_solve_gradient", "identity_ablation", "ebc_at_latent_dim"),
+    }
+    for name, setting in report["settings"].items():
+        for arm in arms[name]:
             assert set(setting[arm]) >= MEASUREMENTS
             assert all(math.isfinite(setting[arm][key]) for key in MEASUREMENTS)
             assert setting[arm]["r2"] <= 1.0
-        assert set(setting["claims"]) == {
-            "ebc_identifies_latents",
-            "ablation_fails_r2",
-            "ablation_fails_latent_equivariance",
-        }
+        assert set(setting["claims"]) == (claims | automorphism if name == "shapes" else claims)
     diagnosis = report["diagnosis"]
     starts = ("true_latent_start", "from_random", "from_true_latents", "full_world_regressed")
     fits = (

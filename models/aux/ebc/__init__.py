@@ -22,19 +22,19 @@ Our own choices: the latent world's group is the signed permutations ``B_D`` (a 
 non-abelian stand-in for the paper's O(n)/GL(n) draws), the shapes are drawn in numpy on a
 periodic 16 x 16 canvas, and the encoder is a plain MLP.
 
-On the shapes a fit from a random encoder identifies the two position circles but not the
-orientation: its embedding collapses onto them (the positions explain 98 % of its variance).
-It is a minimum of the fit, not a limit of identifiability (``qsdiff bench aux ebc
---diagnose``): from an encoder regressed onto the true
-latents the fit keeps the orientation at a lower loss, and an encoder blind to positions
-(:class:`SpectrumEncoder`) identifies the orientation from a random start. With the gradient
-through ``R`` (``EbcConfig.solve_gradient``) the fit from a random start finds the orientation's
-``cos`` (``R^2`` 0.98 at 15,000 steps) but still not its ``sin``.
+On the shapes the embedding needs room beside the 6 latents, and the gradient through ``R``
+(``EbcConfig.embedding`` and ``solve_gradient``, both on by default there; the reference's
+notebook embeds in 9 dimensions too): in the latent dimension the fit identifies the two
+position circles and at most the orientation's ``cos``, a minimum of the fit, not a limit of
+identifiability (``qsdiff bench aux ebc --diagnose``: from an encoder regressed onto the true
+latents the fit keeps the orientation at a lower loss, and an encoder blind to positions,
+:class:`SpectrumEncoder`, identifies it from a random start).
 
-The shapes' group has automorphisms that the objective cannot tell from the identity: on a
-finite set of poses, an embedding of the true latents with its circles sheared (e.g. the
-orientation turned by a half turn per quarter shift along x) is as equivariant, and a linear
-readout of the true latents scores it 0; :func:`twisted_r2` measures each circle up to them.
+The shapes' group has automorphisms that the objective cannot tell from the identity: an
+embedding of the true latents with its circles sheared (e.g. the orientation turned by a half
+turn per quarter shift along x) is as equivariant, its loss the same, and a linear readout of
+the true latents scores it 0; :func:`twisted_r2` measures each circle up to them. The fits
+from a random encoder find the orientation sheared so.
 """
 
 from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations
@@ -50,10 +50,20 @@ from models.aux.ebc.metrics import (
     variance_shares,
 )
 from models.aux.ebc.model import Encoder, SpectrumEncoder, infonce, solve_representation
-from models.aux.ebc.train import EbcConfig, FitResult, fit, load_encoder, save_encoder
+from models.aux.ebc.train import (
+    BUDGETS,
+    SHAPES_EMBEDDING,
+    EbcConfig,
+    FitResult,
+    fit,
+    load_encoder,
+    save_encoder,
+)
 from models.aux.ebc.worlds import LatentWorld, ShapesWorld, World, make_world
 
 __all__ = [
+    "BUDGETS",
+    "SHAPES_EMBEDDING",
     "EbcConfig",
     "Encoder",
     "FiniteGroup",

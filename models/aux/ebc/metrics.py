@@ -80,7 +80,7 @@ def embed(encoder: Encoder, y: np.ndarray, batch: int = 4096) -> np.ndarray:
         encoder(torch.as_tensor(y[i : i + batch], dtype=torch.float32)).double().numpy()
         for i in range(0, len(y), batch)
     ]
-    return np.concatenate(parts) if parts else np.zeros((0, encoder.latent_dim))
+    return np.concatenate(parts) if parts else np.zeros((0, encoder.embedding_dim))
 
 
 def _affine(x: np.ndarray) -> np.ndarray:

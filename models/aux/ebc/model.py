@@ -37,15 +37,15 @@ __all__ = ["Encoder", "SpectrumEncoder", "infonce", "solve_representation"]
 class Encoder(nn.Module):
     """An MLP ``f: [B, F] -> [B, D]``; no group-specific structure (the method needs none)."""
 
-    def __init__(self, obs_dim: int, latent_dim: int, hidden: int) -> None:
+    def __init__(self, obs_dim: int, embedding_dim: int, hidden: int) -> None:
         super().__init__()
-        self.obs_dim, self.latent_dim, self.hidden = obs_dim, latent_dim, hidden
+        self.obs_dim, self.embedding_dim, self.hidden = obs_dim, embedding_dim, hidden
         self.net = nn.Sequential(
             nn.Linear(obs_dim, hidden),
             nn.GELU(),
             nn.Linear(hidden, hidden),
             nn.GELU(),
-            nn.Linear(hidden, latent_dim),
+            nn.Linear(hidden, embedding_dim),
         )
 
     def forward(self, y: Tensor) -> Tensor:
@@ -62,8 +62,8 @@ class SpectrumEncoder(Encoder):
     positions cannot compete with it for the embedding.
     """
 
-    def __init__(self, obs_dim: int, latent_dim: int, hidden: int) -> None:
-        super().__init__(obs_dim, latent_dim, hidden)
+    def __init__(self, obs_dim: int, embedding_dim: int, hidden: int) -> None:
+        super().__init__(obs_dim, embedding_dim, hidden)
         self.size = math.isqrt(obs_dim)
         if self.size * self.size != obs_dim:
             raise ValueError(f"observations of {obs_dim} values are not a square image")
