@@ -160,7 +160,7 @@ def _setting(setting: str, steps: int, samples: int, seed: int) -> dict[str, Any
     from models.aux.ebc import EbcConfig
 
     default = EbcConfig.for_setting(setting)
-    flipped = not default.gradient_through_solve
+    flipped = not default.solve_gradient
     arms = {
         "ebc": {},
         f"ebc_{'with' if flipped else 'without'}_solve_gradient": {"solve_gradient": flipped},
@@ -207,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from models.aux.ebc import BUDGETS
+    from models.aux.ebc import SETTING_DEFAULTS
 
     torch.set_num_threads(1)
-    steps = QUICK_STEPS if args.quick else {name: budget[0] for name, budget in BUDGETS.items()}
+    steps = QUICK_STEPS if args.quick else {k: d["steps"] for k, d in SETTING_DEFAULTS.items()}
     samples = QUICK_SAMPLES if args.quick else FULL_SAMPLES
     start = time.perf_counter()
     report: dict[str, Any] = {

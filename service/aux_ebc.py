@@ -214,14 +214,16 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     if args.ebc_command == "fit":
         from models.aux.ebc import EbcConfig
 
-        budget = {"steps": args.steps} if args.steps else {}
+        given = {
+            "steps": args.steps,
+            "solve_gradient": args.solve_gradient,
+            "embedding": args.embedding,
+        }  # options left out are the setting's
         config = EbcConfig.for_setting(
             args.setting,
-            **budget,
+            **{key: value for key, value in given.items() if value is not None},
             dim=args.dim,
             identity=args.identity,
-            solve_gradient=args.solve_gradient,
-            embedding=args.embedding or 0,
             held_out=args.held_out,
             seed=args.seed,
         )

@@ -30,8 +30,8 @@ MAX_WORK = 15_000 * 64 * 11 * 128
 class EbcFitParams(BaseModel):
     """What to fit; bounded (:data:`MAX_WORK`) so that a job stays within a few CPU minutes.
 
-    Unset steps and systems are the setting's budget, the benchmark's (``BUDGETS``: latent-world
-    R^2 0.99; fewer steps fit less, 0.94 at 1,500).
+    Unset fields with a null default are the setting's, the benchmark's (``SETTING_DEFAULTS``:
+    latent-world R^2 0.99; fewer steps fit less, 0.94 at 1,500).
     """
 
     model_config = ConfigDict(
@@ -57,12 +57,12 @@ class EbcFitParams(BaseModel):
         description="backpropagate through the least-squares R; null: on for shapes (which "
         "find their orientation only with it), off for latent",
     )
-    embedding: int = Field(
-        0,
-        ge=0,
+    embedding: int | None = Field(
+        None,
+        ge=2,
         le=MAX_EMBEDDING,
-        description="embedding dimension; 0: the latent dimension, 16 for shapes (which find "
-        "their orientation only with room beside their 6 latents)",
+        description="embedding dimension; null: the latent dimension, 16 for shapes (which "
+        "find their orientation only with room beside their 6 latents)",
     )
     held_out: Literal["one", "each"] = Field(
         "each",
@@ -73,8 +73,6 @@ class EbcFitParams(BaseModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> EbcFitParams:
-        if self.embedding == 1:
-            raise ValueError("embedding must be 0 (the setting's) or at least 2")
         config = self.config()
         pairs = config.num_references + 1
         work = config.steps * config.systems * pairs * config.hidden

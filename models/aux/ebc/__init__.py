@@ -23,12 +23,12 @@ non-abelian stand-in for the paper's O(n)/GL(n) draws), the shapes are drawn in 
 periodic 16 x 16 canvas, and the encoder is a plain MLP.
 
 On the shapes the embedding needs room beside the 6 latents, and the gradient through ``R``
-(``EbcConfig.embedding`` and ``solve_gradient``, both on by default there; the reference's
-notebook embeds in 9 dimensions too): in the latent dimension the fit identifies the two
-position circles and at most the orientation's ``cos``, a minimum of the fit, not a limit of
-identifiability (``qsdiff bench aux ebc --diagnose``: from an encoder regressed onto the true
-latents the fit keeps the orientation at a lower loss, and an encoder blind to positions,
-:class:`SpectrumEncoder`, identifies it from a random start).
+(``EbcConfig.embedding`` and ``solve_gradient``; the shapes' ``SETTING_DEFAULTS`` set both, and
+the reference's notebook embeds in 9 dimensions too): in the latent dimension the fit
+identifies the two position circles and at most the orientation's ``cos``, a minimum of the
+fit, not a limit of identifiability (``qsdiff bench aux ebc --diagnose``: from an encoder
+regressed onto the true latents the fit keeps the orientation at a lower loss, and an encoder
+blind to positions, :class:`SpectrumEncoder`, identifies it from a random start).
 
 The shapes' group has automorphisms that the objective cannot tell from the identity: an
 embedding of the true latents with its circles sheared (e.g. the orientation turned by a half
@@ -51,8 +51,7 @@ from models.aux.ebc.metrics import (
 )
 from models.aux.ebc.model import Encoder, SpectrumEncoder, infonce, solve_representation
 from models.aux.ebc.train import (
-    BUDGETS,
-    SHAPES_EMBEDDING,
+    SETTING_DEFAULTS,
     EbcConfig,
     FitResult,
     fit,
@@ -62,8 +61,7 @@ from models.aux.ebc.train import (
 from models.aux.ebc.worlds import LatentWorld, ShapesWorld, World, make_world
 
 __all__ = [
-    "BUDGETS",
-    "SHAPES_EMBEDDING",
+    "SETTING_DEFAULTS",
     "EbcConfig",
     "Encoder",
     "FiniteGroup",

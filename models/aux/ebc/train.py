@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,8 +24,7 @@ from models.aux.ebc.model import Encoder, infonce, solve_representation
 from models.aux.ebc.worlds import World, make_world
 
 __all__ = [
-    "BUDGETS",
-    "SHAPES_EMBEDDING",
+    "SETTING_DEFAULTS",
     "EbcConfig",
     "FitResult",
     "fit",
@@ -35,19 +34,19 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-BUDGETS = {"latent": (15_000, 64), "shapes": (5_000, 32)}
-"""Steps and systems per batch of each setting's default fit, as the CLI, the API and the
+SETTING_DEFAULTS: dict[str, dict[str, Any]] = {
+    "latent": {"steps": 15_000, "systems": 64},
+    "shapes": {"steps": 5_000, "systems": 32, "embedding": 16, "solve_gradient": True},
+}
+"""Each setting's default fit (:meth:`EbcConfig.for_setting`), as the CLI, the API and the
 benchmark use. Latent world: ``R^2`` 0.99 (0.94 at 1,500 steps), about 3 minutes on one
-thread. Shapes: the final loss levels off (ad hoc, 0.008 at 1,000 steps, 0.003 at 5,000),
-about 6 minutes on one thread (379 s in the benchmark)."""
-
-SHAPES_EMBEDDING = 16
-"""The shapes' default embedding dimension, above their ``D = 6`` latents. Measured at 5,000
-steps with the gradient through ``R`` (the benchmark, seed 0; seeds 1 and 2 ad hoc): with 16
-dimensions every fit finds the orientation circle, up to an automorphism of the group
-(``twisted_r2`` 0.984-0.986), at a final loss of 0.003; with 6 (12 or 48 reference pairs) it
-keeps ``cos 2 phi`` only (0.49), at 0.03-0.04. Without the gradient through ``R`` 16
-dimensions do not find it (0.40)."""
+thread. Shapes: 16 embedding dimensions, above their ``D = 6`` latents, and the gradient
+through ``R``; about 6 minutes on one thread (379 s in the benchmark), the final loss levelling
+off (ad hoc, 0.008 at 1,000 steps, 0.003 at 5,000). Measured at 5,000 steps (the benchmark,
+seed 0; seeds 1 and 2 ad hoc): every fit finds the orientation circle, up to an automorphism
+of the group (``twisted_r2`` 0.984-0.986), at a final loss of 0.003; in 6 dimensions (12 or
+48 reference pairs) it keeps ``cos 2 phi`` only (0.49), at 0.03-0.04; without the gradient
+through ``R`` 16 dimensions do not find it (0.40)."""
 
 
 @dataclass(frozen=True)
@@ -57,22 +56,21 @@ class EbcConfig:
     setting: Literal["latent", "shapes"] = "latent"
     dim: int = 4
     steps: int = 15_000
-    """The latent world's budget; :meth:`for_setting` gives each setting its own."""
+    """The latent world's budget; :meth:`for_setting` gives each setting its own defaults."""
     systems: int = 64
     references: int = 0
     """Reference pairs per system; 0 means ``2 E`` (``E``: :attr:`embedding_dim`)."""
     embedding: int = 0
-    """``E``, the embedding dimension; 0 means the setting's: ``D`` on the latent world,
-    :data:`SHAPES_EMBEDDING` on the shapes (see there)."""
+    """``E``, the embedding dimension; 0 means ``D`` (the shapes' default is 16:
+    :data:`SETTING_DEFAULTS`)."""
     hidden: int = 128
     lr: float = 2e-3
     temperature: float = 1.0
     identity: bool = False
-    solve_gradient: bool | None = None
+    solve_gradient: bool = False
     """Backpropagate through the least-squares ``R`` (the reference code's ``no_grad_solve=False``;
-    its default solves without). None means the setting's: on for the shapes (in
-    :data:`SHAPES_EMBEDDING` dimensions the fit finds the orientation with it, not without),
-    off on the latent world, as the reference code. Measured with one held-out pair per system at
+    its default, kept here and on the latent world, solves without; the shapes' default has it
+    on: :data:`SETTING_DEFAULTS`). Measured with one held-out pair per system at
     15,000 steps, three seeds: on the shapes it is what lets the fit find the orientation's
     ``cos`` (per-latent ``R^2`` 0.91-0.94, against 0.06 without); on the latent world (D = 4)
     it is level (``R^2`` 0.983 against 0.977-0.980), and so with each pair held out in turn
@@ -93,9 +91,8 @@ class EbcConfig:
 
     @classmethod
     def for_setting(cls, setting: str, **overrides: Any) -> EbcConfig:
-        """A config with the setting's budget (:data:`BUDGETS`) unless ``overrides`` say else."""
-        budget = BUDGETS[setting]
-        return cls(setting=setting, **{"steps": budget[0], "systems": budget[1], **overrides})
+        """The setting's default fit (:data:`SETTING_DEFAULTS`), ``overrides`` taking precedence."""
+        return cls(setting=setting, **{**SETTING_DEFAULTS[setting], **overrides})
 
     @property
     def latent_dim(self) -> int:
@@ -104,17 +101,8 @@ class EbcConfig:
 
     @property
     def embedding_dim(self) -> int:
-        """``E``: the encoder's output dimension (:attr:`embedding`, or the setting's)."""
-        if self.embedding:
-            return self.embedding
-        return SHAPES_EMBEDDING if self.setting == "shapes" else self.dim
-
-    @property
-    def gradient_through_solve(self) -> bool:
-        """:attr:`solve_gradient`, or the setting's choice where it is None."""
-        if self.solve_gradient is None:
-            return self.setting == "shapes"
-        return self.solve_gradient
+        """``E``: the encoder's output dimension (:attr:`embedding`, or ``D``)."""
+        return self.embedding or self.latent_dim
 
     @property
     def num_references(self) -> int:
@@ -156,7 +144,7 @@ def step_loss(
     if config.identity:
         anchor = x[:, anchors]
     else:
-        with torch.set_grad_enabled(config.gradient_through_solve):
+        with torch.set_grad_enabled(config.solve_gradient):
             r = solve_representation(x[:, references], x_prime[:, references])  # [S, A, D, D]
         anchor = torch.einsum("saij,saj->sai", r, x[:, anchors])
     dim = x.shape[-1]
@@ -220,8 +208,6 @@ def load_encoder(path: Path) -> tuple[Encoder, EbcConfig]:
     """The encoder (eval mode) and config stored by :func:`save_encoder`."""
     stored: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
     config = EbcConfig(**stored["config"])
-    if "embedding" not in stored["config"]:  # written before the field: embedded in D dims
-        config = replace(config, embedding=config.latent_dim)
     encoder = Encoder(config.world().obs_dim, config.embedding_dim, config.hidden)
     encoder.load_state_dict(stored["state_dict"])
     return encoder.eval(), config

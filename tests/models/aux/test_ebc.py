@@ -209,7 +209,7 @@ def test_small_fit_identifies_the_latents_and_the_identity_ablation_does_not(tmp
 
 def test_small_shapes_fit_finds_the_orientation_up_to_an_automorphism_given_room():
     # 1,000 steps: twisted orientation R^2 0.972-0.978 over three seeds (ad hoc)
-    config = EbcConfig(setting="shapes", steps=1000, systems=32)
+    config = EbcConfig.for_setting("shapes", steps=1000)
     twisted = {}
     for embedding in (16, 6):
         result = fit(replace(config, embedding=embedding))
@@ -247,15 +247,16 @@ def test_cancelled_fit_stops_and_a_saved_encoder_loads_back(tmp_path):
 
 
 def test_the_shapes_default_to_a_wider_embedding_and_the_gradient_through_r():
-    shapes, latent = EbcConfig(setting="shapes"), EbcConfig(setting="latent", dim=3)
+    shapes = EbcConfig.for_setting("shapes")
+    assert (shapes.steps, shapes.systems) == (5000, 32)
     assert (shapes.latent_dim, shapes.embedding_dim, shapes.num_references) == (6, 16, 32)
-    assert shapes.gradient_through_solve
-    assert not latent.gradient_through_solve
-    assert (latent.embedding_dim, latent.num_references) == (3, 6)
-    narrow = EbcConfig(setting="shapes", embedding=6, solve_gradient=False)
-    assert (narrow.embedding_dim, narrow.num_references) == (6, 12)
-    assert not narrow.gradient_through_solve
-    result = fit(EbcConfig(setting="shapes", steps=1, systems=4))
+    assert shapes.solve_gradient
+    latent = EbcConfig.for_setting("latent", dim=3)
+    assert (latent.steps, latent.embedding_dim, latent.num_references) == (15000, 3, 6)
+    assert not latent.solve_gradient
+    narrow = EbcConfig.for_setting("shapes", embedding=6, solve_gradient=False)
+    assert (narrow.embedding_dim, narrow.num_references, narrow.solve_gradient) == (6, 12, False)
+    result = fit(EbcConfig.for_setting("shapes", steps=1, systems=4))
     assert result.encoder.embedding_dim == 16
 
 
