@@ -46,7 +46,7 @@ BOND_TYPES = (
     Chem.BondType.TRIPLE,
     Chem.BondType.AROMATIC,
 )
-MAX_ATOMS = 64
+MAX_ATOMS = 256  # with hydrogens; pairs are dense per molecule (256^2 = 65k codes)
 MAX_TOPOLOGICAL_DISTANCE = 7
 
 # categorical fields and how many values each takes (index 0 = "none"/"other" where it applies)

@@ -18,6 +18,7 @@ from typing import Any
 from service import (
     backbones_cli,
     conformers_cli,
+    data_cli,
     molecules_cli,
     pack_backbones_cli,
     serve,
@@ -35,6 +36,7 @@ __all__ = ["main"]
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "toy": ("bench.toy", "the analytic check of every (objective optimum, sampler) pair"),
     "conformers": ("bench.conformers", "shipped conformer checkpoints against RDKit ETKDGv3"),
+    "druglike": ("bench.druglike", "crystal ligands from SMILES: qsdiff against RDKit ETKDGv3"),
     "load": ("bench.load", "a bounded load test of a real server on loopback"),
     "batching": ("bench.batching", "samples/s with requests packed together vs one at a time"),
     "step": ("bench.step", "one denoising step of the molecule network at EDM's configuration"),
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name, module, summary in GENERATION_COMMANDS:
         _add_documented(commands, name, module, summary)
+    _add_documented(commands, "data", data_cli, "build a training data set (resumable)")
     training = commands.add_parser("train", help="train (or resume) a checkpoint")
     tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
     train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
@@ -129,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return molecules_cli.run(args, get_settings())
     if args.command == "backbones":
         return backbones_cli.run(args, get_settings())
+    if args.command == "data":
+        return data_cli.run(args, get_settings())
     if args.command == "pack-backbones":
         return pack_backbones_cli.run(args)
     if args.task == "molecules":

@@ -3,19 +3,26 @@
 Conformers of one or many requests are packed into batches of at most ``max_atoms`` atoms and
 sampled together (packing many small requests is what makes a busy server fast), then each one
 is matched to its input's stereo (:func:`chem.stereo.match_reflection`).
+
+A job starts each conformer from pure noise (``start="noise"``) or from an ETKDGv3 conformer
+noised to the sampler's ``start_time`` (``start="etkdg"``, partial diffusion: RDKit's local
+geometry, the model's choice of where to go from there, and fewer steps).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
 from torch_geometric.data import Batch, Data
 
+from chem.etkdg import embed_conformers
 from chem.molecules import ConformerRecord, InputMolecule
 from chem.stereo import match_reflection, stereo_labels
+from models.interpolant import Interpolant
 from models.samplers import SamplingCancelled
 from models.tasks.conformer import SamplingConfig, sample_conformers
 from service.checkpoints import LoadedModel
@@ -37,13 +44,28 @@ MAX_ATOMS = {"cpu": 640, "cuda": 8000}
 STEREO_RETRIES = 3
 
 
+Start = Literal["noise", "etkdg"]
+
+
 @dataclass(frozen=True)
 class ConformerJob:
-    """What to generate: ``num_conformers`` per molecule with one sampler setting and seed."""
+    """What to generate: ``num_conformers`` per molecule with one sampler setting and seed.
+
+    ``start="etkdg"`` needs ``sampling.start_time`` above 0 (where the ETKDG conformer is
+    noised to), ``"noise"`` needs it at 0.
+    """
 
     num_conformers: int
     sampling: SamplingConfig
     seed: int = 0
+    start: Start = "noise"
+
+    def __post_init__(self) -> None:
+        if (self.start == "etkdg") != (self.sampling.start_time > 0):
+            raise ValueError(
+                f"start={self.start!r} with start_time={self.sampling.start_time}: an ETKDG "
+                "start needs a start_time in (0, 1), a noise start a start_time of 0"
+            )
 
 
 @dataclass(frozen=True)
@@ -101,9 +123,10 @@ class PackedRun:
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[int], bool] | None = None,
     ) -> None:
-        if len({request.job.sampling for request in requests}) > 1:
-            raise ValueError("packed requests must share one sampler setting")
+        if len({(request.job.sampling, request.job.start) for request in requests}) > 1:
+            raise ValueError("packed requests must share one sampler setting and start")
         self.model, self.requests, self.stereo_retries = model, requests, stereo_retries
+        self._starts: dict[tuple[int, int], np.ndarray | None] = {}
         device = next(model.net.parameters()).device.type
         self._packer = Packer(
             self._units(),
@@ -125,23 +148,38 @@ class PackedRun:
                     for k in range(request.job.num_conformers):
                         yield _Unit(r, molecule, k)
 
+    def _etkdg_start(self, unit: _Unit) -> torch.Tensor:
+        """The unit's ETKDGv3 conformer, centred (all of a molecule's embedded at once)."""
+        key = (unit.request, unit.molecule.index)
+        if key not in self._starts:
+            job = self.requests[unit.request].job
+            seed = job.seed * 1_000_003 + unit.molecule.index
+            self._starts[key] = embed_conformers(unit.molecule.mol, job.num_conformers, seed)
+        starts = self._starts[key]
+        if starts is None:  # ETKDG failed: the model starts from the prior alone
+            return torch.zeros(unit.molecule.graph.num_atoms, 3)
+        x = torch.from_numpy(starts[unit.k % len(starts)]).float()
+        return x - x.mean(0)
+
+    def _start(self, unit: _Unit, attempt: int) -> torch.Tensor:
+        """``x_{t_s}``: the prior draw, mixed with the ETKDG conformer for an ETKDG start."""
+        job = self.requests[unit.request].job
+        x0 = prior_draw(
+            unit.molecule.graph.num_atoms, job.seed, unit.molecule.index,
+            unit.k + attempt * RETRY_OFFSET,
+        )  # fmt: skip
+        if job.start == "noise":
+            return x0
+        t = torch.tensor(job.sampling.start_time)
+        return Interpolant().interpolate(x0, self._etkdg_start(unit), t)
+
     def _sample(
         self, pack: list[_Unit], attempt: int, cancelled: Callable[[], bool]
     ) -> list[tuple[np.ndarray, int]]:
         """Mirror-fixed coordinates and matched stereo-label counts for every unit."""
         model = self.model
         device = next(model.net.parameters()).device
-        x0 = torch.cat(
-            [
-                prior_draw(
-                    u.molecule.graph.num_atoms,
-                    self.requests[u.request].job.seed,
-                    u.molecule.index,
-                    u.k + attempt * RETRY_OFFSET,
-                )
-                for u in pack
-            ]
-        )
+        x0 = torch.cat([self._start(u, attempt) for u in pack])
         batch = Batch.from_data_list(
             [
                 Data(atoms=g.atoms, pairs=g.pairs, num_nodes=g.num_atoms)
@@ -198,6 +236,8 @@ class PackedRun:
                 "treatment": self.model.treatment,
                 "sampler": job.sampling.sampler,
                 "num_steps": job.sampling.num_steps,
+                "start": job.start,
+                "start_time": job.sampling.start_time,
                 "stereo_matched": f"{matched}/{len(stereo_labels(molecule.mol))}",
                 "checkpoint": self.model.path.name,
             },

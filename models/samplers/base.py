@@ -41,8 +41,11 @@ class Sampler(ABC):
         interpolant: the interpolant the denoiser was trained under.
         num_steps: number of steps (each step costs one or two denoiser calls).
         quotient: project every update onto the horizontal space (the quotient form).
-        time_exponent: ``rho`` of the time grid ``t_k = 1 - (1 - k/K)^rho``; 1 is uniform,
-            larger values take finer steps near the data, where the posterior sharpens.
+        time_exponent: ``rho`` of the time grid ``t_k = 1 - (1 - t_s)(1 - k/K)^rho``; 1 is
+            uniform, larger values take finer steps near the data, where the posterior sharpens.
+        start_time: ``t_s``, where integration starts. 0 starts from the prior; above 0 the
+            caller's ``x0`` is a partly noised structure ``x_{t_s}`` (partial diffusion: the
+            steps refine a starting guess, e.g. an ETKDG conformer, instead of making one).
 
     """
 
@@ -55,15 +58,19 @@ class Sampler(ABC):
         num_steps: int = 100,
         quotient: bool,
         time_exponent: float = 1.0,
+        start_time: float = 0.0,
     ) -> None:
         if num_steps < 1:
             raise ValueError(f"num_steps must be at least 1, got {num_steps}")
         if time_exponent < 1:
             raise ValueError(f"time_exponent must be >= 1, got {time_exponent}")
+        if not 0.0 <= start_time < 1.0:
+            raise ValueError(f"start_time must be in [0, 1), got {start_time}")
         self.interpolant = interpolant
         self.num_steps = num_steps
         self.quotient = quotient
         self.time_exponent = time_exponent
+        self.start_time = start_time
 
     def sample(
         self,
@@ -80,8 +87,11 @@ class Sampler(ABC):
 
         The same ``seed`` gives the same samples on the same device. ``x0`` (translation-free,
         like ``template``) replaces the prior draw, so that a caller can fix each sample's
-        starting point independently of how samples are batched.
+        starting point independently of how samples are batched; it is required when
+        ``start_time`` is above 0.
         """
+        if x0 is None and self.start_time > 0:
+            raise ValueError("a sampler with start_time > 0 needs x0, the partly noised start")
         generator = torch.Generator(device=template.device)
         if seed is None:
             generator.seed()
@@ -101,9 +111,9 @@ class Sampler(ABC):
         return x
 
     def time_grid(self, dtype: torch.dtype) -> Tensor:
-        """Times ``[num_steps + 1]`` from 0 to 1: ``t_k = 1 - (1 - k/K)^rho``."""
+        """Times ``[num_steps + 1]`` from ``t_s`` to 1: ``t_k = 1 - (1 - t_s)(1 - k/K)^rho``."""
         u = torch.linspace(0.0, 1.0, self.num_steps + 1, dtype=dtype)
-        return 1 - (1 - u) ** self.time_exponent
+        return 1 - (1 - self.start_time) * (1 - u) ** self.time_exponent
 
     @abstractmethod
     def step(

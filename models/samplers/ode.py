@@ -35,10 +35,15 @@ class ODESampler(Sampler):
         num_steps: int = 100,
         quotient: bool,
         time_exponent: float = 1.0,
+        start_time: float = 0.0,
         method: Literal["euler", "heun"] = "heun",
     ) -> None:
         super().__init__(
-            interpolant, num_steps=num_steps, quotient=quotient, time_exponent=time_exponent
+            interpolant,
+            num_steps=num_steps,
+            quotient=quotient,
+            time_exponent=time_exponent,
+            start_time=start_time,
         )
         if method not in ("euler", "heun"):
             raise ValueError(f"unknown ODE method {method!r}; choose 'euler' or 'heun'")

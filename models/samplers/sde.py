@@ -48,12 +48,17 @@ class SDESampler(Sampler):
         num_steps: int = 500,
         quotient: bool,
         time_exponent: float = 1.0,
+        start_time: float = 0.0,
         churn: float = 1.0,
         gamma: float = 1.0,
         curvature: bool = True,
     ) -> None:
         super().__init__(
-            interpolant, num_steps=num_steps, quotient=quotient, time_exponent=time_exponent
+            interpolant,
+            num_steps=num_steps,
+            quotient=quotient,
+            time_exponent=time_exponent,
+            start_time=start_time,
         )
         if churn < 0:
             raise ValueError(f"churn must be >= 0, got {churn}")

@@ -44,7 +44,7 @@ def test_pair_codes_are_symmetric_bonds_and_distances():
     [
         ("[Se]", "element Se"),
         ("C[N+2]C", "formal charge \\+2"),
-        ("C" * 30, f"the limit is {MAX_ATOMS}"),
+        ("C" * 90, f"the limit is {MAX_ATOMS}"),
     ],
 )
 def test_unsupported_molecules_say_why(smiles, message):

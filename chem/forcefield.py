@@ -1,0 +1,46 @@
+"""MMFF94 energies, local strain and relaxation of given coordinates.
+
+*Local strain* is the energy a conformer loses when minimised from where it is, without
+leaving its basin: ``E(x) - E(minimise(x))`` (kcal/mol). It measures distorted bond lengths,
+angles and clashes, not the choice of conformation, so it is comparable across generators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rdkit import Chem
+from rdkit.Chem import AllChem
+
+from chem.etkdg import MMFF_MAX_ITERS
+from chem.stereo import set_coordinates
+
+__all__ = ["MMFFScore", "mmff_score"]
+
+
+@dataclass(frozen=True)
+class MMFFScore:
+    """One conformer's MMFF94 energy (kcal/mol), its local strain and the relaxed coordinates."""
+
+    energy: float
+    strain: float
+    relaxed: np.ndarray  # [N, 3] Å
+    relaxed_energy: float
+
+
+def mmff_score(mol: Chem.Mol, coords: np.ndarray, max_iters: int = MMFF_MAX_ITERS) -> MMFFScore:
+    """Energy, local strain and the minimised coordinates of ``coords: [N, 3]``.
+
+    Raises ``ValueError`` when MMFF94 has no parameters for ``mol``.
+    """
+    placed = set_coordinates(mol, coords)
+    properties = AllChem.MMFFGetMoleculeProperties(placed)
+    if properties is None:
+        raise ValueError("MMFF94 has no parameters for this molecule")
+    field = AllChem.MMFFGetMoleculeForceField(placed, properties)
+    energy = field.CalcEnergy()
+    field.Minimize(maxIts=max_iters)
+    relaxed_energy = field.CalcEnergy()
+    relaxed = np.array(field.Positions()).reshape(-1, 3)
+    return MMFFScore(float(energy), float(energy - relaxed_energy), relaxed, float(relaxed_energy))
