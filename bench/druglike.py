@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import sys
 import time
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from rdkit.Chem import rdMolAlign
 from tqdm import tqdm
 
 from bench.labels import method_labels
+from bench.relax import PROCESSES, process_pool, relax_all
 from chem.crystal_ligands import CrystalLigand, read_crystal_ligands
 from chem.etkdg import embed_conformers
 from chem.forcefield import mmff_score
@@ -41,7 +42,6 @@ from service.conformers import ConformerJob, generate_conformers
 
 __all__ = ["main"]
 
-PROCESSES = 2
 ROTOR_BINS = ((0, 3), (4, 6), (7, 9), (10, 10_000))
 
 Conformers = list[np.ndarray | None]  # per ligand: [N, atoms, 3], None when none was made
@@ -52,15 +52,10 @@ def _embed(job: tuple[str, int, int, bool]) -> np.ndarray | None:
     return embed_conformers(Chem.MolFromMolBlock(molblock, removeHs=False), n, seed, mmff)
 
 
-def _pool():
-    return multiprocessing.get_context("spawn").Pool(PROCESSES)
-
-
-def run_etkdg(inputs: list[InputMolecule], n: int, seed: int, mmff: bool) -> Conformers:
-    """ETKDGv3 (+MMFF94) conformers of every usable input, in ``PROCESSES`` processes."""
+def run_etkdg(pool: Pool, inputs: list[InputMolecule], n: int, seed: int, mmff: bool) -> Conformers:
+    """ETKDGv3 (+MMFF94) conformers of every usable input, in ``pool``."""
     jobs = [(Chem.MolToMolBlock(m.mol), n, seed + m.index, mmff) for m in inputs if m.mol]
-    with _pool() as pool:
-        made = iter(pool.map(_embed, jobs, chunksize=4))
+    made = iter(pool.map(_embed, jobs, chunksize=4))
     return [next(made) if m.mol else None for m in inputs]
 
 
@@ -70,7 +65,7 @@ def run_checkpoint(
     """A checkpoint's conformers from noise (``start_time`` 0) or from ETKDG."""
     model = load_conformer_model(path)
     start = "etkdg" if sampling.start_time > 0 else "noise"
-    job = ConformerJob(n, sampling, seed, start=start)
+    job = ConformerJob(n, sampling, seed, start=start, checks=False)
     out: list[list[np.ndarray]] = [[] for _ in inputs]
     usable = [m for m in inputs if m.error is None]
     for record, molecule in zip(
@@ -78,27 +73,6 @@ def run_checkpoint(
     ):
         out[molecule.index].append(record.coords)
     return [np.stack(c) if c else None for c in out]
-
-
-def _relax(job: tuple[str, np.ndarray]) -> np.ndarray:
-    molblock, coords = job
-    mol = Chem.MolFromMolBlock(molblock, removeHs=False)
-    try:
-        return np.stack([mmff_score(mol, c).relaxed for c in coords])
-    except ValueError:  # no MMFF94 parameters: keep the raw conformers
-        return coords
-
-
-def relax_all(inputs: list[InputMolecule], conformers: Conformers) -> Conformers:
-    """Every conformer minimised in MMFF94, in ``PROCESSES`` processes."""
-    jobs = [
-        (Chem.MolToMolBlock(m.mol), c)
-        for m, c in zip(inputs, conformers, strict=True)
-        if c is not None
-    ]
-    with _pool() as pool:
-        made = iter(pool.map(_relax, jobs, chunksize=4))
-    return [None if c is None else next(made) for c in conformers]
 
 
 def _min_rmsd(job: tuple[str, str, np.ndarray | None]) -> float:
@@ -115,15 +89,14 @@ def _min_rmsd(job: tuple[str, str, np.ndarray | None]) -> float:
 
 
 def min_rmsds(
-    ligands: list[CrystalLigand], inputs: list[InputMolecule], conformers: Conformers
+    pool: Pool, ligands: list[CrystalLigand], inputs: list[InputMolecule], conformers: Conformers
 ) -> np.ndarray:
     """Per ligand, the minimum heavy-atom RMSD (Å) of its conformers to the crystal pose."""
     jobs = [
         (Chem.MolToMolBlock(m.mol) if m.mol else "", Chem.MolToMolBlock(lig.reference), c)
         for lig, m, c in zip(ligands, inputs, conformers, strict=True)
     ]
-    with _pool() as pool:
-        return np.array(pool.map(_min_rmsd, jobs, chunksize=4))
+    return np.array(pool.map(_min_rmsd, jobs, chunksize=4))
 
 
 def quality(inputs: list[InputMolecule], conformers: Conformers) -> dict[str, float]:
@@ -196,9 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     rotors = np.array([lig.rotatable_bonds for lig in ligands])
     threads = torch.get_num_threads()
 
+    pool = process_pool()
     methods = {
-        "etkdgv3": lambda: run_etkdg(inputs, args.n, args.seed, mmff=False),
-        "etkdgv3+mmff": lambda: run_etkdg(inputs, args.n, args.seed, mmff=True),
+        "etkdgv3": lambda: run_etkdg(pool, inputs, args.n, args.seed, mmff=False),
+        "etkdgv3+mmff": lambda: run_etkdg(pool, inputs, args.n, args.seed, mmff=True),
     }
     starts = [SamplingConfig("ode", args.etkdg_steps, start_time=args.start_time)]
     if not args.no_noise_start:
@@ -230,15 +204,16 @@ def main(argv: list[str] | None = None) -> int:
         if not name.startswith("etkdg"):
             start = time.perf_counter()
             variants[f"{name} +mmff"] = (
-                relax_all(inputs, conformers),
+                relax_all(pool, [m.mol for m in inputs], conformers),
                 seconds + time.perf_counter() - start,
             )
         for variant, (confs, elapsed) in variants.items():
             made = sum(len(c) for c in confs if c is not None)
             report["methods"][variant] = {
-                **summary(min_rmsds(ligands, inputs, confs), rotors, made, elapsed),
+                **summary(min_rmsds(pool, ligands, inputs, confs), rotors, made, elapsed),
                 **quality(inputs[q], confs[q]),
             }
+    pool.close()
     json.dump(report, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0

@@ -22,11 +22,12 @@ __all__ = ["CrystalLigand", "read_crystal_ligands"]
 
 @dataclass(frozen=True)
 class CrystalLigand:
-    """One ligand: its name, the input SMILES and the heavy-atom crystal pose."""
+    """One ligand: its name, the input SMILES and the crystal pose (heavy atoms, and all)."""
 
     name: str
     smiles: str
     reference: Chem.Mol  # heavy atoms, plain atoms, one 3-D conformer
+    with_hydrogens: Chem.Mol  # the same with the record's explicit hydrogens, stereo from 3-D
 
     @property
     def rotatable_bonds(self) -> int:
@@ -58,6 +59,7 @@ def read_crystal_ligands(path: Path) -> Iterator[CrystalLigand]:
                 continue
             name = mol.GetProp("_Name") if mol.HasProp("_Name") else ""
             plain = Chem.GetMolFrags(_plain(mol), asMols=True)[0]
+            Chem.AssignStereochemistryFrom3D(plain)
             heavy = Chem.RemoveHs(plain)
             Chem.AssignStereochemistryFrom3D(heavy)
-            yield CrystalLigand(name, Chem.MolToSmiles(heavy), heavy)
+            yield CrystalLigand(name, Chem.MolToSmiles(heavy), heavy, plain)

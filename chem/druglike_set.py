@@ -1,11 +1,10 @@
 """The drug-like conformer set as training data: shards of ``qsdiff data druglike``.
 
 Every molecule keeps all its conformers; each time it is drawn, one of them is picked at
-random, so an epoch sees every molecule once and the ensembles over many epochs. A molecule
-belongs to the validation split when its id is a multiple of ``VALID_EVERY`` (ids are
-positions in the build order, so the split is fixed however far the build has come).
-Shards are parsed once and cached beside themselves (``shard-NNNNN.pt``); :meth:`refresh`
-picks up shards that a build still running has completed since.
+random, so an epoch sees every molecule once and the ensembles over many epochs. (Training
+validates on crystal poses instead, see ``qsdiff train conformers``.) Shards are parsed
+once and cached beside themselves (``shard-NNNNN.pt``); :meth:`refresh` picks up shards that
+a build still running has completed since.
 """
 
 from __future__ import annotations
@@ -24,11 +23,10 @@ from torch_geometric.data import Data
 
 from chem.featurize import FeaturizationError, featurize
 
-__all__ = ["VALID_EVERY", "DruglikeSet", "read_shard"]
+__all__ = ["DruglikeSet", "read_shard"]
 
 logger = logging.getLogger(__name__)
 
-VALID_EVERY = 50
 _CACHE_VERSION = 1
 
 
@@ -85,10 +83,9 @@ def _cached_shard(sdf_gz: Path) -> dict:
 
 @dataclass
 class DruglikeSet:
-    """One split of the drug-like set: a list of molecules, each with its conformers."""
+    """The drug-like set: a list of molecules, each with its conformers."""
 
     folder: Path
-    split: str  # "train" or "valid"
     max_atoms: int | None = None  # leave out molecules larger than this (atoms with H)
     smiles: list[str] = field(default_factory=list)
     atoms: list[Tensor] = field(default_factory=list)
@@ -97,8 +94,6 @@ class DruglikeSet:
     loaded: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        if self.split not in ("train", "valid"):
-            raise ValueError(f"unknown split {self.split!r}; choose 'train' or 'valid'")
         if not self.folder.is_dir():
             raise FileNotFoundError(
                 f"no drug-like set at {self.folder}; build it with `qsdiff data druglike`"
@@ -113,9 +108,7 @@ class DruglikeSet:
             if sdf.name in self.loaded or not sdf.is_file():
                 continue
             data = _cached_shard(sdf)
-            for i, index in enumerate(data["ids"]):
-                if (index % VALID_EVERY == 0) != (self.split == "valid"):
-                    continue
+            for i in range(len(data["ids"])):
                 if self.max_atoms is not None and data["atoms"][i].shape[0] > self.max_atoms:
                     continue
                 self.smiles.append(data["smiles"][i])

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from chem.domain import QM9_DOMAIN, Domain
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
@@ -18,6 +19,7 @@ from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
 
 __all__ = [
     "LOADERS",
+    "LoadedConformerModel",
     "LoadedModel",
     "LoadedMoleculeModel",
     "conformer_net_config",
@@ -35,6 +37,13 @@ class LoadedModel:
     treatment: str
     steps: int
     path: Path
+
+
+@dataclass(frozen=True)
+class LoadedConformerModel(LoadedModel):
+    """A conformer model: also the range of molecules it was trained on."""
+
+    domain: Domain = QM9_DOMAIN
 
 
 @dataclass(frozen=True)
@@ -58,15 +67,21 @@ def conformer_net_config(saved: dict) -> ConformerNetConfig:
     return ConformerNetConfig(**fields)
 
 
-def load_conformer_model(path: Path, device: str = "cpu") -> LoadedModel:
-    """The EMA weights of a conformer checkpoint on ``device``."""
+def load_conformer_model(path: Path, device: str = "cpu") -> LoadedConformerModel:
+    """The EMA weights of a conformer checkpoint on ``device``.
+
+    Checkpoints saved before training recorded a domain were all trained on QM9.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     state = torch.load(path, map_location=device, weights_only=False)
     net = ConformerNet(conformer_net_config(state["net_config"]))
     net.load_state_dict(state["ema"])
     net.to(device).eval()
-    return LoadedModel(net, state["train_config"]["treatment"], int(state["steps"]), path)
+    domain = Domain.from_dict(state["domain"]) if "domain" in state else QM9_DOMAIN
+    return LoadedConformerModel(
+        net, state["train_config"]["treatment"], int(state["steps"]), path, domain
+    )
 
 
 def load_molecule_model(path: Path, device: str = "cpu") -> LoadedMoleculeModel:

@@ -6,7 +6,10 @@ is matched to its input's stereo (:func:`chem.stereo.match_reflection`).
 
 A job starts each conformer from pure noise (``start="noise"``) or from an ETKDGv3 conformer
 noised to the sampler's ``start_time`` (``start="etkdg"``, partial diffusion: RDKit's local
-geometry, the model's choice of where to go from there, and fewer steps).
+geometry, the model's choice of where to go from there, and fewer steps). After sampling a
+conformer may be relaxed in MMFF94 (``relax="mmff"``), and each record carries its MMFF94
+energy and strain, PoseBusters flags and whether its molecule lies in the model's training
+domain (``in_domain``, with ``domain_notes`` when it does not).
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch, Data
 
+from chem.conformer_checks import conformer_checks, relax_mmff
+from chem.domain import domain_notes
 from chem.etkdg import embed_conformers
 from chem.molecules import ConformerRecord, InputMolecule
 from chem.stereo import match_reflection, stereo_labels
 from models.interpolant import Interpolant
 from models.samplers import SamplingCancelled
 from models.tasks.conformer import SamplingConfig, sample_conformers
-from service.checkpoints import LoadedModel
+from service.checkpoints import LoadedConformerModel
 from service.packing import Packer, unit_generator
 
 __all__ = [
@@ -45,6 +50,7 @@ STEREO_RETRIES = 3
 
 
 Start = Literal["noise", "etkdg"]
+Relax = Literal["none", "mmff"]
 
 
 @dataclass(frozen=True)
@@ -52,13 +58,16 @@ class ConformerJob:
     """What to generate: ``num_conformers`` per molecule with one sampler setting and seed.
 
     ``start="etkdg"`` needs ``sampling.start_time`` above 0 (where the ETKDG conformer is
-    noised to), ``"noise"`` needs it at 0.
+    noised to), ``"noise"`` needs it at 0. ``checks`` adds energy, strain and PoseBusters
+    flags to every record (benchmarks that time generation alone turn them off).
     """
 
     num_conformers: int
     sampling: SamplingConfig
     seed: int = 0
     start: Start = "noise"
+    relax: Relax = "none"
+    checks: bool = True
 
     def __post_init__(self) -> None:
         if (self.start == "etkdg") != (self.sampling.start_time > 0):
@@ -115,7 +124,7 @@ class PackedRun:
 
     def __init__(
         self,
-        model: LoadedModel,
+        model: LoadedConformerModel,
         requests: Sequence[ConformerRequest],
         *,
         max_atoms: int | None = None,
@@ -125,6 +134,7 @@ class PackedRun:
     ) -> None:
         if len({(request.job.sampling, request.job.start) for request in requests}) > 1:
             raise ValueError("packed requests must share one sampler setting and start")
+        self._domain_notes: dict[tuple[int, int], list[str]] = {}
         self.model, self.requests, self.stereo_retries = model, requests, stereo_retries
         self._starts: dict[tuple[int, int], np.ndarray | None] = {}
         device = next(model.net.parameters()).device.type
@@ -223,8 +233,22 @@ class PackedRun:
         for unit, (coords, matched) in self._packer:
             yield unit.request, self._record(unit, coords, matched)
 
+    def _notes(self, unit: _Unit) -> list[str]:
+        key = (unit.request, unit.molecule.index)
+        if key not in self._domain_notes:
+            self._domain_notes[key] = domain_notes(unit.molecule.mol, self.model.domain)
+        return self._domain_notes[key]
+
     def _record(self, unit: _Unit, coords: np.ndarray, matched: int) -> ConformerRecord:
         molecule, job = unit.molecule, self.requests[unit.request].job
+        if job.relax == "mmff":
+            coords = relax_mmff(molecule.mol, coords)
+        notes = self._notes(unit)
+        extra: dict[str, str | int | float] = {"in_domain": int(not notes)}
+        if notes:
+            extra["domain_notes"] = "; ".join(notes)
+        if job.checks:
+            extra.update(conformer_checks(molecule.mol, coords))
         return ConformerRecord(
             molecule.mol,
             coords,
@@ -238,14 +262,16 @@ class PackedRun:
                 "num_steps": job.sampling.num_steps,
                 "start": job.start,
                 "start_time": job.sampling.start_time,
+                "relax": job.relax,
                 "stereo_matched": f"{matched}/{len(stereo_labels(molecule.mol))}",
                 "checkpoint": self.model.path.name,
+                **extra,
             },
         )
 
 
 def generate_conformers(
-    model: LoadedModel,
+    model: LoadedConformerModel,
     molecules: Sequence[InputMolecule],
     job: ConformerJob,
     progress: Callable[[int], None] | None = None,

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from chem.molecules import InputMolecule, read_inputs, write_sdf
 from models.tasks.conformer import SamplingConfig
 from service.checkpoints import load_conformer_model
-from service.cli_options import add_generation_options, int_in
+from service.cli_options import add_generation_options, float_in, int_in
 from service.client import ServerError, run_conformer_jobs
 from service.config import Settings
 from service.conformers import ConformerJob, generate_conformers, sample_count
@@ -35,6 +35,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-n", "--num-conformers", type=int_in(1), default=5, help="per molecule")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .sdf")
     add_generation_options(parser, "conformer", steps=20)
+    parser.add_argument(
+        "--start",
+        choices=("noise", "etkdg"),
+        default="noise",
+        help="start from noise, or from an ETKDGv3 conformer noised to --start-time",
+    )
+    parser.add_argument(
+        "--start-time",
+        type=float_in(0.0, 1.0, low_open=True),
+        default=0.5,
+        help="of an ETKDG start: 0 is pure noise, 1 the conformer itself (below 1)",
+    )
+    parser.add_argument("--relax", choices=("none", "mmff"), default="none")
 
 
 def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) -> int:
@@ -46,6 +59,9 @@ def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) 
         "treatment": args.treatment,
         "sampler": args.sampler,
         "num_steps": args.steps,
+        "start": args.start,
+        "start_time": args.start_time,
+        "relax": args.relax,
     }
     return run_conformer_jobs(
         args.server, usable, params, args.output, progress, api_key=args.api_key
@@ -68,7 +84,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     failures = [m for m in molecules if m.error is not None]
     for m in failures:
         sys.stderr.write(f"skipped {m.name} ({m.smiles}): {m.error}\n")
-    job = ConformerJob(args.num_conformers, SamplingConfig(args.sampler, args.steps), args.seed)
+    if args.start == "etkdg" and args.start_time >= 1:
+        sys.stderr.write("error: --start-time must be below 1\n")
+        return 2
+    start_time = args.start_time if args.start == "etkdg" else 0.0
+    job = ConformerJob(
+        args.num_conformers,
+        SamplingConfig(args.sampler, args.steps, start_time=start_time),
+        args.seed,
+        start=args.start,
+        relax=args.relax,
+    )
     started = time.perf_counter()
     total = sample_count(molecules, job)
     with tqdm(total=total, unit="conf", disable=None, file=sys.stderr) as bar:

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import torch
+from torch_geometric.data import Data
 from torch_geometric.loader import DataLoader
 
+from chem.crystal_ligands import read_crystal_ligands
+from chem.domain import DRUGLIKE_DOMAIN, QM9_DOMAIN
 from chem.druglike_set import DruglikeSet
-from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
+from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES, featurize
 from chem.qm9 import load_conformer_set
 from models import geometry
 from models.interpolant import Interpolant
@@ -75,7 +79,11 @@ def sampled_rmsd(trainer: Trainer, batches, device: str, seed: int = 0) -> float
 
 
 def _data_sets(args: argparse.Namespace, settings: Settings, batch_size: int):
-    """``(train_size, valid_batches, batches, description)`` of ``args.data``."""
+    """``(valid_batches, batches, description)`` of ``args.data``.
+
+    Drug-like training validates on crystal poses of the tuning ligands, the poses the
+    model is for (a validation split of the ETKDG/MMFF ensembles would measure the recipe).
+    """
     if args.data == "qm9":
         train_set = load_conformer_set(
             settings.qm9_npz, "train", settings.cache_dir, args.limit_train
@@ -87,20 +95,22 @@ def _data_sets(args: argparse.Namespace, settings: Settings, batch_size: int):
             "molecules": len(train_set),
             "dropped": train_set.dropped,
         }
+        valid = [valid_set[i] for i in range(min(args.val_molecules, len(valid_set)))]
     else:
         folder = settings.cache_dir / "druglike"
-        train_set = DruglikeSet(folder, "train", max_atoms=args.max_atoms)
-        valid_set = DruglikeSet(folder, "valid", max_atoms=args.max_atoms)
+        train_set = DruglikeSet(folder, max_atoms=args.max_atoms)
+        tuning = settings.data_dir / "druglike" / "platinum_tune.sdf.gz"
+        valid = crystal_poses(tuning, args.val_molecules)
         described = {
             "folder": str(folder),
             "molecules": len(train_set),
             "max_atoms": args.max_atoms,
+            "validation": f"crystal poses (with hydrogens) of the first {len(valid)} ligands "
+            f"of {tuning.name}",
         }
     if not len(train_set):
         raise SystemExit(f"no training molecules in the {args.data} set yet")
-    picked = torch.Generator().manual_seed(0)  # the same validation molecules every time
-    order = torch.randperm(len(valid_set), generator=picked)[: args.val_molecules].tolist()
-    val_batches = list(DataLoader([valid_set[i] for i in order], batch_size=16))
+    val_batches = list(DataLoader(valid, batch_size=64 if args.data == "qm9" else 16))
 
     def batches() -> Iterator:
         while True:
@@ -109,6 +119,18 @@ def _data_sets(args: argparse.Namespace, settings: Settings, batch_size: int):
             yield from DataLoader(train_set, batch_size=batch_size, shuffle=True, drop_last=True)
 
     return val_batches, batches(), described
+
+
+def crystal_poses(path: Path, count: int) -> list[Data]:
+    """The first ``count`` crystal ligands of ``path`` as graphs with their poses (with H)."""
+    out = []
+    for ligand in read_crystal_ligands(path):
+        graph = featurize(ligand.with_hydrogens)
+        pos = torch.from_numpy(ligand.with_hydrogens.GetConformer().GetPositions()).float()
+        out.append(Data(atoms=graph.atoms, pairs=graph.pairs, pos=pos, num_nodes=len(pos)))
+        if len(out) == count:
+            break
+    return out
 
 
 def _initial_weights(trainer: Trainer, init: Path, device: str) -> None:
@@ -142,6 +164,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     elif args.init is not None:
         _initial_weights(trainer, args.init, args.device)
     val_batches, batches, data_card = _data_sets(args, settings, train_config.batch_size)
+    domain = (
+        QM9_DOMAIN if args.data == "qm9" else replace(DRUGLIKE_DOMAIN, max_atoms=args.max_atoms)
+    )
 
     def save() -> None:
         update_model_card(
@@ -155,10 +180,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "lr": train_config.lr,
                 "network": net_config.to_dict(),
                 "data": data_card,
+                "domain": domain.to_dict(),
                 "initialised_from": str(args.init) if args.init else None,
                 "device": args.device,
                 "validation": {
-                    "split": "valid",
+                    "set": data_card.get("validation", "QM9 valid split"),
                     "molecules": args.val_molecules,
                     "metrics": "EMA loss; all-atom Kabsch RMSD of one 20-step ODE sample",
                     "history": history,
@@ -173,6 +199,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "net_config": net_config.to_dict(),
                 "history": history,
                 "data": data_card,
+                "domain": domain.to_dict(),
             },
             path,
         )

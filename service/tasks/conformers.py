@@ -34,6 +34,24 @@ class ConformerParams(BaseModel):
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
     sampler: Literal["ode", "sde"] = "ode"
     num_steps: int = Field(20, ge=1, le=200)
+    start: Literal["noise", "etkdg"] = Field(
+        "noise", description="start from noise, or from an ETKDGv3 conformer (partial diffusion)"
+    )
+    start_time: float = Field(
+        0.5, gt=0.0, lt=1.0, description="where an ETKDG start is noised to (0: noise, 1: data)"
+    )
+    relax: Literal["none", "mmff"] = Field("none", description="MMFF94 minimisation afterwards")
+
+    def job(self) -> ConformerJob:
+        """The generation job these parameters ask for."""
+        start_time = self.start_time if self.start == "etkdg" else 0.0
+        return ConformerJob(
+            self.num_samples,
+            SamplingConfig(self.sampler, self.num_steps, start_time=start_time),
+            self.seed,
+            start=self.start,
+            relax=self.relax,
+        )
 
 
 class ConformerTask:
@@ -68,24 +86,15 @@ class ConformerTask:
 
     def batch_key(self, params: ConformerParams) -> str:
         """One model and one sampler setting per batch."""
-        return f"{self.name}/{params.treatment}/{params.sampler}/{params.num_steps}"
+        job = params.job()
+        return f"{self.name}/{params.treatment}/{job.sampling}/{job.start}"
 
     def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
         """Write ``conformers.sdf`` and ``manifest.json`` into each run's ``out_dir``."""
         if len({self.batch_key(run.params) for run in runs}) != 1:
             raise ValueError("a batch needs one treatment and sampler setting")
         model = registry.get("conformer", runs[0].params.treatment)
-        requests = [
-            ConformerRequest(
-                self._molecules(run.params),
-                ConformerJob(
-                    run.params.num_samples,
-                    SamplingConfig(run.params.sampler, run.params.num_steps),
-                    run.params.seed,
-                ),
-            )
-            for run in runs
-        ]
+        requests = [ConformerRequest(self._molecules(run.params), run.params.job()) for run in runs]
         packed = PackedRun(
             model,
             requests,

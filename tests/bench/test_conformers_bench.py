@@ -18,10 +18,15 @@ def test_bench_runs_every_method_side_by_side(tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["molecules"] == 4
-    assert set(report["methods"]) == {"etkdgv3", "etkdgv3+mmff"} | {p.stem for p in CHECKPOINTS}
+    checkpoints = {p.stem for p in CHECKPOINTS} | {f"{p.stem} +mmff" for p in CHECKPOINTS}
+    assert set(report["methods"]) == {"etkdgv3", "etkdgv3+mmff"} | checkpoints
     for metrics in report["methods"].values():
         assert 0 <= metrics["cov_0.25"] <= metrics["cov_0.5"] <= 1
         assert metrics["conformers_per_second"] > 0
     mmff = report["methods"]["etkdgv3+mmff"]
     assert mmff["graph_recovered"] == 1.0
     assert mmff["amr"] < 0.5  # MMFF reproduces MMFF-made references closely
+    for path in CHECKPOINTS:  # relaxed conformers are MMFF minima: as close as MMFF's own
+        relaxed = report["methods"][f"{path.stem} +mmff"]
+        assert relaxed["seconds"] > report["methods"][path.stem]["seconds"]
+        assert relaxed["graph_recovered"] == 1.0

@@ -13,7 +13,9 @@ from chem.molecules import read_smiles
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
 from models.samplers import SamplingCancelled
 from models.tasks.conformer import SamplingConfig
-from service.checkpoints import LoadedModel
+from chem.checks import graph_recovered
+from chem.domain import QM9_DOMAIN
+from service.checkpoints import LoadedConformerModel
 from service.conformers import ConformerJob, ConformerRequest, PackedRun, generate_conformers
 
 ODE = SamplingConfig("ode", 5)
@@ -22,7 +24,9 @@ ODE = SamplingConfig("ode", 5)
 def _model():
     torch.manual_seed(0)
     config = ConformerNetConfig(ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=16, layers=2)
-    return LoadedModel(ConformerNet(config).eval(), "quotient", 0, Path("random.pt"))
+    return LoadedConformerModel(
+        ConformerNet(config).eval(), "quotient", 0, Path("random.pt"), QM9_DOMAIN
+    )
 
 
 def test_ode_samples_do_not_depend_on_packing():
@@ -85,3 +89,33 @@ def test_requests_with_different_sampler_settings_do_not_pack():
     ]
     with pytest.raises(ValueError, match="one sampler setting"):
         PackedRun(_model(), requests)
+
+
+def test_etkdg_start_keeps_the_graph_and_relaxed_records_carry_their_checks():
+    """A random network barely moves an ETKDG start noised to t = 0.9; relaxed, no strain."""
+    molecules = read_smiles(["CC(=O)NC(C)CO"])
+    sampling = SamplingConfig("ode", 3, start_time=0.9)
+    job = ConformerJob(2, sampling, seed=3, start="etkdg", relax="mmff")
+    records = list(generate_conformers(_model(), molecules, job))
+    assert len(records) == 2
+    for record in records:
+        assert graph_recovered(molecules[0].mol, record.coords)
+        assert record.properties["start"] == "etkdg"
+        assert record.properties["mmff94_strain"] < 0.1
+        assert record.properties["posebusters_pass"] == 1
+        assert record.properties["in_domain"] == 1
+
+
+def test_molecules_outside_the_training_domain_are_flagged():
+    molecules = read_smiles(["CC(C)Cc1ccc(C(C)C(=O)O)cc1"])  # ibuprofen: 15 heavy atoms
+    job = ConformerJob(1, ODE, seed=0, checks=False)
+    (record,) = generate_conformers(_model(), molecules, job)
+    assert record.properties["in_domain"] == 0
+    assert "15 heavy atoms" in record.properties["domain_notes"]
+    assert "mmff94_energy" not in record.properties
+
+
+@pytest.mark.parametrize(("start", "start_time"), [("etkdg", 0.0), ("noise", 0.5)])
+def test_start_and_start_time_must_agree(start, start_time):
+    with pytest.raises(ValueError, match="start"):
+        ConformerJob(1, SamplingConfig("ode", 5, start_time=start_time), start=start)
