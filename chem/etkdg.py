@@ -21,19 +21,22 @@ def rdkit_seed(seed: int) -> int:
     return seed % (2**31 - 2) + 1
 
 
-def embed_conformers(mol: Chem.Mol, k: int, seed: int, mmff: bool = False) -> np.ndarray | None:
+def embed_conformers(
+    mol: Chem.Mol, k: int, seed: int, mmff: bool = False, threads: int = 1
+) -> np.ndarray | None:
     """``[K, N, 3]`` ETKDGv3 coordinates (Å) of ``mol`` (explicit H), or None if none embed.
 
     With ``mmff`` every conformer is minimised in MMFF94 (as far as parameters exist).
-    Fewer than ``k`` rows when some embeddings fail.
+    Fewer than ``k`` rows when some embeddings fail. ``threads``: RDKit's own threads over
+    the K conformers (0: every core); the result does not depend on it.
     """
     work = Chem.Mol(mol)
     params = AllChem.ETKDGv3()
     params.randomSeed = rdkit_seed(seed)
-    params.numThreads = 1
+    params.numThreads = threads
     ids = list(AllChem.EmbedMultipleConfs(work, numConfs=k, params=params))
     if not ids:
         return None
     if mmff:
-        AllChem.MMFFOptimizeMoleculeConfs(work, numThreads=1, maxIters=MMFF_MAX_ITERS)
+        AllChem.MMFFOptimizeMoleculeConfs(work, numThreads=threads, maxIters=MMFF_MAX_ITERS)
     return np.stack([work.GetConformer(i).GetPositions() for i in ids])

@@ -164,7 +164,9 @@ class PackedRun:
         if key not in self._starts:
             job = self.requests[unit.request].job
             seed = job.seed * 1_000_003 + unit.molecule.index
-            self._starts[key] = embed_conformers(unit.molecule.mol, job.num_conformers, seed)
+            self._starts[key] = embed_conformers(
+                unit.molecule.mol, job.num_conformers, seed, threads=0
+            )
         starts = self._starts[key]
         if starts is None:  # ETKDG failed: the model starts from the prior alone
             return torch.zeros(unit.molecule.graph.num_atoms, 3)

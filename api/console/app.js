@@ -146,6 +146,8 @@ function jobRequest() {
   if (task === "conformers") {
     params.smiles = smilesLines($("smiles").value);
     params.num_samples = intOrNull("conformer-count");
+    params.start = $("conformer-start").value;
+    params.relax = $("conformer-relax").value;
   } else if (task === "molecules") {
     params.num_samples = intOrNull("molecule-count");
     const atoms = intOrNull("molecule-atoms");
