@@ -10,9 +10,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from service.jobstore import JobNotFound
+from service.jobs.store import JobNotFound
+from service.jobs.tasks import InvalidTaskInput
 from service.registry import ModelNotAvailable
-from service.tasks import InvalidTaskInput
 
 __all__ = ["install_error_handlers"]
 

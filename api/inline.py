@@ -8,9 +8,9 @@ import time
 from fastapi import HTTPException
 
 from service.config import Settings
-from service.inline import InlineBatcher, InlineQueueFull, InlineResult
+from service.jobs.inline import InlineBatcher, InlineQueueFull, InlineResult
+from service.jobs.tasks import TASKS, InvalidTaskInput
 from service.registry import ModelRegistry
-from service.tasks import TASKS, InvalidTaskInput
 
 __all__ = ["INLINE_RESPONSES", "run_inline"]
 

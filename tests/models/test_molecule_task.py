@@ -12,7 +12,7 @@ from models.spaces import AtomClouds
 from models.tasks.conformer import SamplingConfig
 from models.tasks.molecule import draw_sizes, encode_types, sample_molecules
 from models.training import TrainConfig, Trainer
-from service.molecule_data import MoleculeBatch, molecule_data
+from service.molecules.data import MoleculeBatch, molecule_data
 from tests.chem.fixtures import embedded
 from tests.helpers import ragged_clouds
 

@@ -1,0 +1,114 @@
+"""The ``conformers`` task: 3-D conformer ensembles for a list of SMILES."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rdkit import Chem
+
+from chem.molecules import InputMolecule, conformer_mol, read_smiles
+from models.tasks.conformer import SamplingConfig
+from service.conformers.generate import ConformerJob, ConformerRequest, PackedRun
+from service.limits import MAX_SEED
+from service.registry import ModelRegistry
+from service.task import InvalidTaskInput, TaskOutput, TaskRun
+
+__all__ = ["ConformerParams", "ConformerTask"]
+
+
+class ConformerParams(BaseModel):
+    """Parameters of a conformer request (sync route and jobs alike)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"smiles": ["CCO", "C[C@H](N)C(=O)O"], "num_samples": 3}]},
+    )
+
+    smiles: list[str] = Field(min_length=1, max_length=10_000, description="input molecules")
+    num_samples: int = Field(5, ge=1, le=100, description="conformers per molecule")
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
+    sampler: Literal["ode", "sde"] = "ode"
+    num_steps: int = Field(20, ge=1, le=200)
+
+
+class ConformerTask:
+    """SMILES in; SDF (``sdf``) and a manifest (``json``) out."""
+
+    name: ClassVar[str] = "conformers"
+    params_model: ClassVar[type[BaseModel]] = ConformerParams
+    files: ClassVar[dict[str, str]] = {"sdf": "conformers.sdf", "json": "manifest.json"}
+
+    @staticmethod
+    def _molecules(params: ConformerParams) -> list[InputMolecule]:
+        return read_smiles(params.smiles)
+
+    def check(self, params: ConformerParams, registry: ModelRegistry) -> int:
+        """Every SMILES must parse and featurize; the treatment must be shipped."""
+        errors = [
+            {"loc": ["smiles", m.index], "msg": m.error}
+            for m in self._molecules(params)
+            if m.error is not None
+        ]
+        if params.treatment not in registry.treatments("conformer"):
+            shipped = registry.treatments("conformer")
+            errors.append(
+                {
+                    "loc": ["treatment"],
+                    "msg": f"no checkpoint for {params.treatment!r}; shipped: {shipped}",
+                }
+            )
+        if errors:
+            raise InvalidTaskInput(errors)
+        return len(params.smiles) * params.num_samples
+
+    def batch_key(self, params: ConformerParams) -> str:
+        """One model and one sampler setting per batch."""
+        return f"{self.name}/{params.treatment}/{params.sampler}/{params.num_steps}"
+
+    def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
+        """Write ``conformers.sdf`` and ``manifest.json`` into each run's ``out_dir``."""
+        if len({self.batch_key(run.params) for run in runs}) != 1:
+            raise ValueError("a batch needs one treatment and sampler setting")
+        model = registry.get("conformer", runs[0].params.treatment)
+        requests = [
+            ConformerRequest(
+                self._molecules(run.params),
+                ConformerJob(
+                    run.params.num_samples,
+                    SamplingConfig(run.params.sampler, run.params.num_steps),
+                    run.params.seed,
+                ),
+            )
+            for run in runs
+        ]
+        packed = PackedRun(
+            model,
+            requests,
+            progress=lambda i, n: runs[i].progress(n),
+            cancelled=lambda i: runs[i].cancelled(),
+        )
+        samples: list[list[dict]] = [[] for _ in runs]
+        with contextlib.ExitStack() as stack:
+            writers = []
+            for run in runs:
+                run.out_dir.mkdir(parents=True, exist_ok=True)
+                writers.append(
+                    stack.enter_context(Chem.SDWriter(str(run.out_dir / "conformers.sdf")))
+                )
+            for i, record in packed:
+                writers[i].write(conformer_mol(record))
+                samples[i].append(dict(record.properties))
+        outputs: list[TaskOutput | None] = []
+        for i, run in enumerate(runs):
+            if i in packed.cancelled_requests:
+                outputs.append(None)
+                continue
+            manifest = {"task": self.name, "params": run.params.model_dump(), "samples": samples[i]}
+            (run.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+            outputs.append(TaskOutput({"sdf": "conformers.sdf", "json": "manifest.json"}, manifest))
+        return outputs

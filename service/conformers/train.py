@@ -1,0 +1,197 @@
+"""``qsdiff train conformers``: train (or resume) a conformer checkpoint.
+
+``--data qm9`` (default) trains on the QM9 train split (checkpoints ``conformer-T.pt``);
+``--data druglike`` on the drug-like set that ``qsdiff data druglike`` builds (checkpoints
+``conformer-druglike-T.pt``), re-reading it as a build still running adds shards. ``--init``
+starts a new checkpoint from another one's weights (the drug-like pair from the QM9 pair).
+Every ``--val-every`` steps it logs the EMA network's validation loss and the Kabsch RMSD of
+one sampled conformer per validation molecule (all atoms) to ``CHECKPOINT.log.jsonl`` and
+saves the checkpoint (see :func:`service.training.loop.train_until`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from torch_geometric.loader import DataLoader
+
+from api.cli.options import add_training_options, int_in
+from chem.druglike_set import DruglikeSet
+from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
+from chem.qm9 import load_conformer_set
+from models import geometry
+from models.interpolant import Interpolant
+from models.networks.conformer_net import ConformerNet, ConformerNetConfig
+from models.tasks.conformer import SamplingConfig, sample_conformers
+from models.training import Trainer
+from service.checkpoints import conformer_net_config
+from service.config import Settings
+from service.training.checkpoint_files import save_atomically, update_model_card
+from service.training.loop import load_resumable, resumed_or_new_config, train_until
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``qsdiff train conformers``."""
+    add_training_options(
+        parser, "conformer", batch_size=64, lr=1e-3, hidden=64, layers=5, val_every=1000
+    )
+    parser.add_argument("--val-molecules", type=int_in(1), default=256)
+    parser.add_argument(
+        "--limit-train", type=int_in(1), help="use only the first N training molecules (QM9)"
+    )
+    parser.add_argument("--data", choices=("qm9", "druglike"), default="qm9")
+    parser.add_argument(
+        "--init", type=Path, help="a new checkpoint starts from this checkpoint's weights"
+    )
+    parser.add_argument(
+        "--max-atoms",
+        type=int_in(2),
+        default=128,
+        help="drug-like molecules larger than this (atoms with H) are left out of training",
+    )
+
+
+@torch.no_grad()
+def sampled_rmsd(trainer: Trainer, batches, device: str, seed: int = 0) -> float:
+    """Mean all-atom Kabsch RMSD (Å) of one 20-step ODE sample per molecule."""
+    total, count = 0.0, 0
+    for cpu_batch in batches:
+        batch = cpu_batch.to(device)
+        x = sample_conformers(
+            trainer.ema, batch, trainer.config.treatment, SamplingConfig(), seed=seed
+        )
+        ref = geometry.center(batch.pos, batch.batch, batch.num_graphs)
+        aligned = geometry.kabsch_align(x, ref, batch.batch, batch.num_graphs)
+        sq = geometry.scatter_sum(((aligned - ref) ** 2).sum(-1), batch.batch, batch.num_graphs)
+        counts = torch.bincount(batch.batch, minlength=batch.num_graphs)
+        total += float((sq / counts).sqrt().sum())
+        count += batch.num_graphs
+    return total / max(count, 1)
+
+
+def _data_sets(args: argparse.Namespace, settings: Settings, batch_size: int):
+    """``(train_size, valid_batches, batches, description)`` of ``args.data``."""
+    if args.data == "qm9":
+        train_set = load_conformer_set(
+            settings.qm9_npz, "train", settings.cache_dir, args.limit_train
+        )
+        valid_set = load_conformer_set(settings.qm9_npz, "valid", settings.cache_dir)
+        described = {
+            "file": settings.qm9_npz.name,
+            "split": "train",
+            "molecules": len(train_set),
+            "dropped": train_set.dropped,
+        }
+    else:
+        folder = settings.cache_dir / "druglike"
+        train_set = DruglikeSet(folder, "train", max_atoms=args.max_atoms)
+        valid_set = DruglikeSet(folder, "valid", max_atoms=args.max_atoms)
+        described = {
+            "folder": str(folder),
+            "molecules": len(train_set),
+            "max_atoms": args.max_atoms,
+        }
+    if not len(train_set):
+        raise SystemExit(f"no training molecules in the {args.data} set yet")
+    picked = torch.Generator().manual_seed(0)  # the same validation molecules every time
+    order = torch.randperm(len(valid_set), generator=picked)[: args.val_molecules].tolist()
+    val_batches = list(DataLoader([valid_set[i] for i in order], batch_size=16))
+
+    def batches() -> Iterator:
+        while True:
+            if isinstance(train_set, DruglikeSet) and train_set.refresh():
+                described["molecules"] = len(train_set)
+            yield from DataLoader(train_set, batch_size=batch_size, shuffle=True, drop_last=True)
+
+    return val_batches, batches(), described
+
+
+def _initial_weights(trainer: Trainer, init: Path, device: str) -> None:
+    """Copy ``init``'s network and EMA weights into a new ``trainer`` (steps stay at 0)."""
+    state = torch.load(init, map_location=device, weights_only=False)
+    trainer.net.load_state_dict(state["net"])
+    trainer.ema.load_state_dict(state["ema"])
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Train until ``args.steps``; resume when the checkpoint exists."""
+    torch.manual_seed(args.seed)
+    name = "conformer" if args.data == "qm9" else "conformer-druglike"
+    path = args.checkpoint or settings.checkpoint_dir / f"{name}-{args.treatment}.pt"
+    state = load_resumable(path, args.device, args.treatment)
+    if state is None and args.init is not None:
+        net_config = conformer_net_config(torch.load(args.init, weights_only=False)["net_config"])
+    elif state is not None:
+        net_config = conformer_net_config(state["net_config"])
+    else:
+        net_config = ConformerNetConfig(
+            ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=args.hidden, layers=args.layers
+        )
+    train_config = resumed_or_new_config(args, state)
+    trainer = Trainer(ConformerNet(net_config).to(args.device), train_config, Interpolant())
+    trainer.ema.to(args.device)
+    history: list[dict] = []
+    if state is not None:
+        trainer.load_state_dict(state)
+        history = state.get("history", [])
+    elif args.init is not None:
+        _initial_weights(trainer, args.init, args.device)
+    val_batches, batches, data_card = _data_sets(args, settings, train_config.batch_size)
+
+    def save() -> None:
+        update_model_card(
+            path,
+            "training",
+            {
+                "task": "conformer",
+                "treatment": train_config.treatment,
+                "steps": trainer.steps,
+                "batch_size": train_config.batch_size,
+                "lr": train_config.lr,
+                "network": net_config.to_dict(),
+                "data": data_card,
+                "initialised_from": str(args.init) if args.init else None,
+                "device": args.device,
+                "validation": {
+                    "split": "valid",
+                    "molecules": args.val_molecules,
+                    "metrics": "EMA loss; all-atom Kabsch RMSD of one 20-step ODE sample",
+                    "history": history,
+                },
+                "command": f"qsdiff train conformers --data {args.data} "
+                f"--treatment {train_config.treatment} --steps {args.steps}",
+            },
+        )
+        save_atomically(
+            {
+                **trainer.state_dict(),
+                "net_config": net_config.to_dict(),
+                "history": history,
+                "data": data_card,
+            },
+            path,
+        )
+
+    def validate() -> dict:
+        return {
+            "val_loss": trainer.validation_loss([b.to(args.device) for b in val_batches]),
+            "val_rmsd": sampled_rmsd(trainer, val_batches, args.device),
+        }
+
+    train_until(
+        trainer,
+        (batch.to(args.device) for batch in batches),
+        steps=args.steps,
+        val_every=args.val_every,
+        validate=validate,
+        save=save,
+        history=history,
+        log_path=path.with_name(path.stem + ".log.jsonl"),
+        desc=f"train {args.treatment}",
+    )
+    return 0
