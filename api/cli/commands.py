@@ -21,6 +21,7 @@ from api.cli import data as data_cli
 from api.cli import molecules as molecules_cli
 from api.cli import pack_backbones as pack_backbones_cli
 from api.cli import serve
+from api.cli import train as train_cli
 from api.cli import worker as worker_cli
 from service.aux import AUX_MODELS
 from service.backbones import train as train_backbones
@@ -89,13 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_documented(commands, "data", data_cli, "build a training data set (resumable)")
     training = commands.add_parser("train", help="train (or resume) a checkpoint")
     tasks = training.add_subparsers(dest="task", required=True, metavar="TASK")
-    train.add_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
-    train_molecules.add_arguments(tasks.add_parser("molecules", help="de novo molecules on QM9"))
-    train_backbones.add_arguments(tasks.add_parser("backbones", help="protein C-alpha backbones"))
+    train_cli.add_conformers_arguments(tasks.add_parser("conformers", help="conformers on QM9"))
+    train_cli.add_molecules_arguments(
+        tasks.add_parser("molecules", help="de novo molecules on QM9")
+    )
+    train_cli.add_backbones_arguments(
+        tasks.add_parser("backbones", help="protein C-alpha backbones")
+    )
     aux = commands.add_parser("aux", help="the auxiliary group-action models")
     aux_models = aux.add_subparsers(dest="aux_model", required=True, metavar="MODEL")
     for name, description in AUX_MODELS.items():
-        module = importlib.import_module(f"service.aux.{name}")
+        module = importlib.import_module(f"api.cli.aux.{name}")
         _add_documented(aux_models, name, module, description)
     bench = commands.add_parser(
         "bench",
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve.run(args)
     if args.command == "aux":
-        return importlib.import_module(f"service.aux.{args.aux_model}").run(args)
+        return importlib.import_module(f"api.cli.aux.{args.aux_model}").run(args)
     if args.command == "worker":
         return worker_cli.run(args, get_settings())
     if args.command == "conformers":

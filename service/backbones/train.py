@@ -13,12 +13,10 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from api.cli.options import add_training_options, int_in
 from chem.backbone import rebuild_backbone
 from chem.proteins import load_backbone_set, load_backbones
 from chem.secondary_structure import dssp, fractions
@@ -32,47 +30,13 @@ from service.config import Settings
 from service.training.checkpoint_files import save_atomically, update_model_card
 from service.training.loop import load_resumable, resumed_or_new_config, train_until
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["run"]
 
 VALIDATION_SAMPLING = SamplingConfig("ode", 50)
 VALIDATION_BATCH_SIZE = 16
 """Validation crops per batch (4 batches): fixed, so that ``val_loss`` stays comparable when a
 resumed run changes ``--batch-size``."""
 VALIDATION_LENGTH = 100
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``qsdiff train backbones``."""
-    add_training_options(
-        parser,
-        "backbone",
-        batch_size=16,
-        lr=5e-4,
-        hidden=128,
-        layers=4,
-        val_every=500,
-        weight_floor=0.01,
-        auxiliary_weight=1.0,
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        help="chains: an npz set or a folder of PDB / mmCIF files (default: proteins/train.npz)",
-    )
-    parser.add_argument(
-        "--min-length",
-        type=int_in(2),
-        default=32,
-        help="shortest crop; shorter chains are left out",
-    )
-    parser.add_argument("--max-length", type=int_in(2), default=128, help="longest crop")
-    parser.add_argument("--val-samples", type=int_in(1), default=8)
-    parser.add_argument(
-        "--self-conditioning",
-        action="store_true",
-        help="condition the network on its previous prediction; a resumed network trained "
-        "without it keeps its weights and gains the new layers, starting at zero",
-    )
 
 
 def add_self_conditioning(trainer: Trainer, state: dict) -> None:

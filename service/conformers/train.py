@@ -18,7 +18,6 @@ from pathlib import Path
 import torch
 from torch_geometric.loader import DataLoader
 
-from api.cli.options import add_training_options, int_in
 from chem.druglike_set import DruglikeSet
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
 from chem.qm9 import load_conformer_set
@@ -32,28 +31,7 @@ from service.config import Settings
 from service.training.checkpoint_files import save_atomically, update_model_card
 from service.training.loop import load_resumable, resumed_or_new_config, train_until
 
-__all__ = ["add_arguments", "run"]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``qsdiff train conformers``."""
-    add_training_options(
-        parser, "conformer", batch_size=64, lr=1e-3, hidden=64, layers=5, val_every=1000
-    )
-    parser.add_argument("--val-molecules", type=int_in(1), default=256)
-    parser.add_argument(
-        "--limit-train", type=int_in(1), help="use only the first N training molecules (QM9)"
-    )
-    parser.add_argument("--data", choices=("qm9", "druglike"), default="qm9")
-    parser.add_argument(
-        "--init", type=Path, help="a new checkpoint starts from this checkpoint's weights"
-    )
-    parser.add_argument(
-        "--max-atoms",
-        type=int_in(2),
-        default=128,
-        help="drug-like molecules larger than this (atoms with H) are left out of training",
-    )
+__all__ = ["run"]
 
 
 @torch.no_grad()

@@ -11,7 +11,6 @@ import argparse
 
 import torch
 
-from api.cli.options import add_training_options, int_in
 from chem.edm_metrics import ELEMENTS, evaluate
 from chem.qm9_atoms import load_qm9_atoms
 from models.interpolant import Interpolant
@@ -24,20 +23,12 @@ from service.molecules.data import MoleculeBatches, molecule_data
 from service.training.checkpoint_files import save_atomically, update_model_card
 from service.training.loop import load_resumable, resumed_or_new_config, train_until
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["run"]
 
 VALIDATION_SAMPLING = SamplingConfig("ode", 50)
 VALIDATION_BATCH_SIZE = 64
 """Validation molecules per batch (4 batches): fixed, so that ``val_loss`` stays comparable when a
 resumed run changes ``--batch-size``."""
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``qsdiff train molecules``."""
-    add_training_options(
-        parser, "molecule", batch_size=64, lr=5e-4, hidden=64, layers=6, val_every=500
-    )
-    parser.add_argument("--val-samples", type=int_in(1), default=64)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,15 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import OwnerDep, SettingsDep, StoreDep
 from api.schemas import JobPublic
 from service.aux.ebc import (
+    ENCODER_FILE,
     FIT_TASK,
     FitNotReady,
     embed_inputs,
-    encoder_of_job,
+    load_fitted_encoder,
     represent_pairs,
 )
 from service.config import Settings
-from service.jobs.store import JobStore
+from service.jobs.store import JobStatus, JobStore
 from service.jobs.tasks import TASKS, EbcFitParams
+from service.jobs.worker import results_path
+from service.task import InvalidTaskInput
 
 __all__ = ["router"]
 
@@ -96,6 +99,17 @@ def submit_fit(
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobPublic.of(job)
+
+
+def encoder_of_job(settings: Settings, store: JobStore, job_id: str, owner: str | None):
+    """The encoder a succeeded ``aux_ebc_fit`` job stored (``JobNotFound`` if none is visible)."""
+    job = store.get(job_id, owner)
+    if job.task != FIT_TASK:
+        msg = f"job {job_id} is a {job.task!r} job, not {FIT_TASK!r}"
+        raise InvalidTaskInput([{"loc": ["body", "job_id"], "msg": msg}])
+    if job.status != JobStatus.SUCCEEDED:
+        raise FitNotReady(f"job {job_id} is {job.status.value}; embed once it has succeeded")
+    return load_fitted_encoder(str(results_path(settings, job, ENCODER_FILE)))
 
 
 def _encoder(settings: Settings, store: JobStore, job_id: str, owner: str | None):
