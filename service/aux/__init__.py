@@ -1,8 +1,11 @@
-"""The auxiliary group-action models: name -> one-line description.
+"""The auxiliary group-action models, one slice each: ``AUX_MODELS`` maps name -> description.
 
-Each ``NAME`` has its model in ``models/aux/NAME.py``, its command in ``service/aux_NAME.py``
-(``qsdiff aux NAME``), its benchmark in ``bench/aux_NAME.py`` (``qsdiff bench aux NAME``) and
-its routes in ``api/routes/aux_NAME.py`` (``/v1/aux/NAME/...``).
+Each ``NAME`` has the same shape everywhere: its model in ``models/aux/`` (``ebc`` and
+``pdinet`` are packages; ``latent`` is ``latent_actions.py``), its library functions here in
+``service/aux/NAME.py`` (``ebc`` and ``meanfield`` also have a job task, ``NAME_task.py``), its
+command in ``api/cli/aux/NAME.py`` (``qsdiff aux NAME``), its routes in
+``api/routes/aux/NAME.py`` (``/v1/aux/NAME/...``) and its benchmark in ``bench/aux/NAME.py``
+(``qsdiff bench aux NAME``).
 """
 
 AUX_MODELS: dict[str, str] = {
