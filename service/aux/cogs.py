@@ -1,8 +1,4 @@
-"""CoGS global solutions of Abelian-group addition: construct and analyse (library).
-
-The command ``qsdiff aux cogs`` is :mod:`api.cli.aux.cogs`; the routes
-:mod:`api.routes.aux.cogs`.
-"""
+"""CoGS global solutions of Abelian-group addition: construct and analyse (library)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Equivariance by Contrast: fit an encoder, embed, solve ``R(g)`` from pairs (library).
-
-The command ``qsdiff aux ebc`` is :mod:`api.cli.aux.ebc`; the routes :mod:`api.routes.aux.ebc`.
-"""
+"""Equivariance by Contrast: fit an encoder, embed, solve ``R(g)`` from pairs (library)."""
 
 from __future__ import annotations
 

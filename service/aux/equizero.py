@@ -1,8 +1,4 @@
-"""equizero / equitune on the 8x8 digits: train, load, classify one digit (library).
-
-The command ``qsdiff aux equizero`` is :mod:`api.cli.aux.equizero`; the routes
-:mod:`api.routes.aux.equizero`.
-"""
+"""equizero / equitune on the 8x8 digits: train, load, classify one digit (library)."""
 
 from __future__ import annotations
 
@@ -34,6 +30,7 @@ __all__ = [
     "load_digit_split",
     "load_trained",
     "parse_image",
+    "save_trained",
     "train_digits",
 ]
 
@@ -152,7 +149,7 @@ def digit_report(trained: TrainedDigits, split: DigitSplit) -> dict[str, dict[st
     return report
 
 
-def _save(path: Path, trained: TrainedDigits, card: dict[str, Any]) -> None:
+def save_trained(path: Path, trained: TrainedDigits, card: dict[str, Any]) -> None:
     """The checkpoint at ``path`` and its model card at ``path.with_suffix('.json')``."""
     import torch
 

@@ -1,8 +1,4 @@
-"""Latent group actions: an autoencoder whose latent code carries a digit's rotation (library).
-
-The command ``qsdiff aux latent`` is :mod:`api.cli.aux.latent`; the routes
-:mod:`api.routes.aux.latent`.
-"""
+"""Latent group actions: an autoencoder whose latent code carries a digit's rotation (library)."""
 
 from __future__ import annotations
 

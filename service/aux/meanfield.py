@@ -1,8 +1,4 @@
-"""Mean-field symmetries of shallow networks: DA / FA / EA / free curves as N grows (library).
-
-The command ``qsdiff aux meanfield`` is :mod:`api.cli.aux.meanfield`; the routes
-:mod:`api.routes.aux.meanfield`.
-"""
+"""Mean-field symmetries of shallow networks: DA / FA / EA / free curves as N grows (library)."""
 
 from __future__ import annotations
 

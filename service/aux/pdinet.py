@@ -1,8 +1,4 @@
-"""PDINet, the projective-invariant digit classifier: train, load, classify, check (library).
-
-The command ``qsdiff aux pdinet`` is :mod:`api.cli.aux.pdinet`; the routes
-:mod:`api.routes.aux.pdinet`.
-"""
+"""PDINet, the projective-invariant digit classifier: train, load, classify, check (library)."""
 
 from __future__ import annotations
 

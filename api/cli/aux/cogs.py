@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from api.cli.options import int_in
-from service.aux.cogs import CogsInputError, analyse_weights, construct_solution
+from service.aux import cogs
 from service.limits import MAX_SEED
 
 __all__ = ["add_arguments", "run"]
@@ -48,9 +48,11 @@ def _load(path: Path) -> dict[str, Any]:
         with np.load(path) as data:
             return {key: data[key] for key in ("w_a", "w_b", "w_c", "moduli")}
     except KeyError as e:
-        raise CogsInputError("weights", f"{path} lacks {e}; expected w_a, w_b, w_c, moduli") from e
+        raise cogs.CogsInputError(
+            "weights", f"{path} lacks {e}; expected w_a, w_b, w_c, moduli"
+        ) from e
     except (OSError, ValueError) as e:
-        raise CogsInputError("weights", f"cannot read {path} as .npz: {e}") from e
+        raise cogs.CogsInputError("weights", f"cannot read {path} as .npz: {e}") from e
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.cogs_action == "construct":
-            answer = construct_solution(args.moduli, args.order, args.seed)
+            answer = cogs.construct_solution(args.moduli, args.order, args.seed)
             if args.output is not None:
                 np.savez(
                     args.output,
@@ -69,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             data = _load(args.weights)
             moduli = [int(n) for n in np.atleast_1d(data["moduli"])]
-            answer = analyse_weights(
+            answer = cogs.analyse_weights(
                 moduli, data["w_a"], data["w_b"], data["w_c"], args.alive, args.tol
             )
-    except CogsInputError as e:
+    except cogs.CogsInputError as e:
         sys.stderr.write(f"error: {e}\n")
         return 2
     sys.stdout.write(json.dumps(answer, indent=1) + "\n")

@@ -21,13 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from api.cli.options import int_in
-from service.aux.ebc import (
-    MAX_EMBEDDING,
-    embed_inputs,
-    fit_and_report,
-    load_fitted_encoder,
-    represent_pairs,
-)
+from service.aux import ebc
 from service.limits import MAX_SEED
 from service.task import InvalidTaskInput
 
@@ -58,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     fit.add_argument(
         "--embedding",
-        type=int_in(2, MAX_EMBEDDING),
+        type=int_in(2, ebc.MAX_EMBEDDING),
         help="embedding dimension (default: the latent dimension; 16 for shapes, which find "
         "their orientation only with room beside their 6 latents)",
     )
@@ -105,16 +99,16 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             seed=args.seed,
         )
         with tqdm(total=config.steps, unit="step", disable=None, file=sys.stderr) as bar:
-            return fit_and_report(config, bar.update, out=args.output) or {}
+            return ebc.fit_and_report(config, bar.update, out=args.output) or {}
     if args.ebc_command == "embed":
-        encoder, config = load_fitted_encoder(str(args.encoder))
-        embeddings = embed_inputs(encoder, _read(args.inputs))
+        encoder, config = ebc.load_fitted_encoder(str(args.encoder))
+        embeddings = ebc.embed_inputs(encoder, _read(args.inputs))
         return {"setting": config.setting, "embeddings": embeddings.tolist()}
     pairs = _read(args.pairs)
     if not isinstance(pairs, dict) or not {"x", "x_prime"} <= pairs.keys():
         raise ValueError('expected a JSON object {"x": [[...]], "x_prime": [[...]]}')
-    encoder = load_fitted_encoder(str(args.encoder))[0] if args.encoder else None
-    return represent_pairs(pairs["x"], pairs["x_prime"], encoder)
+    encoder = ebc.load_fitted_encoder(str(args.encoder))[0] if args.encoder else None
+    return ebc.represent_pairs(pairs["x"], pairs["x_prime"], encoder)
 
 
 def run(args: argparse.Namespace) -> int:

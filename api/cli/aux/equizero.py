@@ -21,17 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from api.cli.options import int_in
-from service.aux.equizero import (
-    EquizeroModelMissing,
-    InvalidEquizeroInput,
-    _save,
-    classify_digit,
-    digit_report,
-    load_digit_split,
-    load_trained,
-    parse_image,
-    train_digits,
-)
+from service.aux import equizero
 from service.limits import MAX_SEED
 
 __all__ = ["add_arguments", "run"]
@@ -65,10 +55,10 @@ def _train(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     start = time.perf_counter()
-    split = load_digit_split(seed=args.seed)
+    split = equizero.load_digit_split(seed=args.seed)
     cnn = TrainConfig(epochs=args.epochs, seed=args.seed)
     lam = TrainConfig(epochs=args.lambda_epochs, batch_size=128, seed=args.seed)
-    trained = train_digits(split, cnn, lam)
+    trained = equizero.train_digits(split, cnn, lam)
     card = {
         "model": "equizero / equitune / λ-equitune wrappers of a digits CNN (Basu et al. 2023)",
         "command": f"qsdiff aux equizero train -o {args.output} --epochs {args.epochs} "
@@ -84,11 +74,11 @@ def _train(args: argparse.Namespace) -> int:
             "lambda_each": sum(p.numel() for p in trained.lambdas["c4"].parameters()),
         },
         "training": trained.info,
-        "test_scores": digit_report(trained, split),
+        "test_scores": equizero.digit_report(trained, split),
         "torch_threads": torch.get_num_threads(),
         "wall_seconds": round(time.perf_counter() - start, 1),
     }
-    _save(args.output, trained, card)
+    equizero.save_trained(args.output, trained, card)
     json.dump(card, sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0
@@ -103,17 +93,17 @@ def _read_image(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise InvalidEquizeroInput("image", f"not JSON ({e.msg}); give 8 rows of 8") from e
+        raise equizero.InvalidEquizeroInput("image", f"not JSON ({e.msg}); give 8 rows of 8") from e
 
 
 def _classify(args: argparse.Namespace) -> int:
     from service.config import get_settings
 
     try:
-        image = parse_image(_read_image(args.image))
-        trained = load_trained(args.checkpoint_dir or get_settings().checkpoint_dir)
-        answer = classify_digit(trained, image, args.group, args.method, args.proxy)
-    except (InvalidEquizeroInput, EquizeroModelMissing) as e:
+        image = equizero.parse_image(_read_image(args.image))
+        trained = equizero.load_trained(args.checkpoint_dir or get_settings().checkpoint_dir)
+        answer = equizero.classify_digit(trained, image, args.group, args.method, args.proxy)
+    except (equizero.InvalidEquizeroInput, equizero.EquizeroModelMissing) as e:
         sys.stderr.write(f"qsdiff aux equizero: {e}\n")
         return 2
     json.dump(asdict(answer), sys.stdout, indent=1)

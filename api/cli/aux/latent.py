@@ -16,14 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from api.cli.options import int_in
-from service.aux.latent import (
-    CHECKPOINT_NAME,
-    LatentInputError,
-    LatentModelMissing,
-    png_bytes,
-    train_and_save,
-    transform_image,
-)
+from service.aux import latent
 from service.limits import MAX_SEED
 
 if TYPE_CHECKING:
@@ -33,7 +26,10 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``qsdiff aux latent``."""
+    """Options of ``qsdiff aux latent``.
+
+    ``train`` fits the two models; ``transform`` renders a rotated image.
+    """
     commands = parser.add_subparsers(dest="latent_command", required=True, metavar="COMMAND")
     train = commands.add_parser("train", help="fit both models and write the checkpoint")
     train.add_argument("-o", "--output", type=Path, required=True, help="checkpoint (.pt)")
@@ -51,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     transform.add_argument("--occluded", action="store_true", help="the occluded-digit model")
     transform.add_argument("-o", "--output", type=Path, help=".npy, .json or .png; default stdout")
     transform.add_argument(
-        "--checkpoint", type=Path, help=f"default: CHECKPOINT_DIR/{CHECKPOINT_NAME}"
+        "--checkpoint", type=Path, help=f"default: CHECKPOINT_DIR/{latent.CHECKPOINT_NAME}"
     )
 
 
@@ -62,7 +58,7 @@ def _read_image(path: Path) -> Any:
         return np.load(path, allow_pickle=False)
     if path.suffix == ".json":
         return json.loads(path.read_text())
-    raise LatentInputError("--input", "must end in .npy or .json")
+    raise latent.LatentInputError("--input", "must end in .npy or .json")
 
 
 def _write_image(image: np.ndarray, output: Path | None) -> None:
@@ -73,7 +69,7 @@ def _write_image(image: np.ndarray, output: Path | None) -> None:
     elif output.suffix == ".npy":
         np.save(output, image)
     elif output.suffix == ".png":
-        output.write_bytes(png_bytes(image))
+        output.write_bytes(latent.png_bytes(image))
     else:
         output.write_text(json.dumps(np.round(image, 5).tolist()) + "\n")
 
@@ -82,15 +78,15 @@ def _transform(args: argparse.Namespace) -> int:
     from service.config import get_settings
 
     if args.output is not None and args.output.suffix not in (".npy", ".json", ".png"):
-        raise LatentInputError("-o/--output", "must end in .npy, .json or .png")
+        raise latent.LatentInputError("-o/--output", "must end in .npy, .json or .png")
     if not args.input.is_file():
-        raise LatentInputError("--input", f"no such file: {args.input}")
+        raise latent.LatentInputError("--input", f"no such file: {args.input}")
     try:
         image = _read_image(args.input)
     except (OSError, ValueError) as e:
-        raise LatentInputError("--input", f"cannot read {args.input}: {e}") from e
-    checkpoint = args.checkpoint or get_settings().checkpoint_dir / CHECKPOINT_NAME
-    _write_image(transform_image(image, args.angle, args.occluded, checkpoint), args.output)
+        raise latent.LatentInputError("--input", f"cannot read {args.input}: {e}") from e
+    checkpoint = args.checkpoint or get_settings().checkpoint_dir / latent.CHECKPOINT_NAME
+    _write_image(latent.transform_image(image, args.angle, args.occluded, checkpoint), args.output)
     return 0
 
 
@@ -104,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
         from models.aux.latent_actions import TrainConfig
 
         torch.set_num_threads(args.threads)
-        card = train_and_save(args.output, TrainConfig(steps=args.steps, seed=args.seed))
+        card = latent.train_and_save(args.output, TrainConfig(steps=args.steps, seed=args.seed))
         sys.stdout.write(json.dumps(card["heldout"], indent=2) + "\n")
         return 0
-    except (LatentInputError, LatentModelMissing) as e:
+    except (latent.LatentInputError, latent.LatentModelMissing) as e:
         sys.stderr.write(f"error: {e}\n")
         return 2

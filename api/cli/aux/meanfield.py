@@ -18,7 +18,7 @@ from pathlib import Path
 
 from api.cli.options import float_in, int_in
 from models.aux.meanfield import GROUPS, SCHEMES, TEACHERS, TrainConfig
-from service.aux.meanfield import CurveConfig, measure_curves, plot_curves
+from service.aux import meanfield
 from service.limits import MAX_SEED
 
 __all__ = ["add_arguments", "run"]
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Measure, print, and plot; see the module docstring for exit codes."""
-    config = CurveConfig(
+    config = meanfield.CurveConfig(
         group=args.group,
         sizes=tuple(args.sizes),
         schemes=tuple(args.schemes),
@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         train=TrainConfig(args.steps, args.step_size, args.batch_per_unit),
     )
-    result = measure_curves(config)
+    result = meanfield.measure_curves(config)
     if args.png is not None:
-        plot_curves(result, args.png)
+        meanfield.plot_curves(result, args.png)
     if args.json:
         sys.stdout.write(json.dumps(result, indent=1) + "\n")
         return 0

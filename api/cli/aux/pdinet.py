@@ -20,13 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from api.cli.options import int_in
-from service.aux.pdinet import (
-    InvalidPDINetInput,
-    PDINetUnavailable,
-    check_invariance,
-    classify,
-    train_and_save,
-)
+from service.aux import pdinet
 from service.limits import MAX_SEED
 
 __all__ = ["add_arguments", "run"]
@@ -44,7 +38,7 @@ def _read_image(path: Path) -> Any:
         with Image.open(path) as image:
             mode = "L" if image.mode in ("L", "LA", "I", "1") else "RGB"
             return np.asarray(image.convert(mode), dtype=np.float64) / 255.0
-    raise InvalidPDINetInput("image", f"expected a .npy or .png file, got {path.name}")
+    raise pdinet.InvalidPDINetInput("image", f"expected a .npy or .png file, got {path.name}")
 
 
 def _parse_homography(text: str) -> list[list[float]]:
@@ -56,7 +50,9 @@ def _parse_homography(text: str) -> list[list[float]]:
             else [float(v) for v in text.split(",")]
         )
     except ValueError as e:
-        raise InvalidPDINetInput("homography", f"cannot read the homography {text!r}: {e}") from e
+        raise pdinet.InvalidPDINetInput(
+            "homography", f"cannot read the homography {text!r}: {e}"
+        ) from e
     if isinstance(values, list) and len(values) == 9 and not isinstance(values[0], list):
         values = [values[0:3], values[3:6], values[6:9]]
     return values
@@ -91,17 +87,17 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     try:
         if args.action == "train":
-            result = train_and_save(args.output, args.epochs, args.seed, args.size)
+            result = pdinet.train_and_save(args.output, args.epochs, args.seed, args.size)
         elif args.action == "classify":
             from service.config import get_settings
 
             if not args.image.is_file():
-                raise InvalidPDINetInput("image", f"no such file: {args.image}")
+                raise pdinet.InvalidPDINetInput("image", f"no such file: {args.image}")
             directory = args.checkpoint_dir or get_settings().checkpoint_dir
-            result = asdict(classify(_read_image(args.image), directory))
+            result = asdict(pdinet.classify(_read_image(args.image), directory))
         else:
-            result = asdict(check_invariance(_parse_homography(args.homography), args.size))
-    except (InvalidPDINetInput, PDINetUnavailable) as e:
+            result = asdict(pdinet.check_invariance(_parse_homography(args.homography), args.size))
+    except (pdinet.InvalidPDINetInput, pdinet.PDINetUnavailable) as e:
         print(f"qsdiff aux pdinet: {e}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2))
