@@ -6,7 +6,8 @@ an expired lease makes the job leasable again (the worker is presumed dead), and
 attempts run out is failed with its last error. Claims are atomic compare-and-set updates, so
 two workers never hold the same job; on PostgreSQL candidates are also read ``FOR UPDATE SKIP
 LOCKED``, so workers on many machines pass over each other's rows instead of queueing on them.
-The schema is kept current by Alembic migrations (:mod:`service.jobs.migrate`).
+The schema is kept current by Alembic migrations (:mod:`service.jobs.migrate`); the records
+and the table are :mod:`service.jobs.records`.
 """
 
 from __future__ import annotations
@@ -14,18 +15,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    DateTime,
     Engine,
-    Integer,
-    String,
-    Text,
     create_engine,
     event,
     func,
@@ -33,11 +27,23 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.jobs.migrate import migrate
+from service.jobs.records import (
+    FINISHED,
+    JOBS_METADATA,
+    Heartbeat,
+    Job,
+    JobNotFound,
+    JobRow,
+    JobStatus,
+    LeaseLost,
+    utc_now,
+)
 
 __all__ = [
+    "FINISHED",
     "JOBS_METADATA",
     "Heartbeat",
     "Job",
@@ -48,122 +54,7 @@ __all__ = [
 ]
 
 
-class JobStatus(StrEnum):
-    """Lifecycle: queued -> running -> succeeded | failed | cancelled (running may requeue)."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
-
-
-class JobNotFound(LookupError):
-    """No job has that id."""
-
-
-class LeaseLost(RuntimeError):
-    """The worker no longer holds the job's lease (it expired and another worker took it)."""
-
-
-@dataclass
-class Heartbeat:
-    """What a batch heartbeat found: jobs whose cancellation was asked, jobs no longer held."""
-
-    cancel_requested: set[str] = field(default_factory=set)
-    lost: set[str] = field(default_factory=set)
-
-
 MAX_BATCH_JOBS = 256  # jobs one lease_more call may claim
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-JOBS_METADATA = _Base.metadata
-"""The tables' definitions, which the migrations in ``service/jobs/migrations`` must produce."""
-
-
-class _JobRow(_Base):
-    __tablename__ = "jobs"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    task: Mapped[str] = mapped_column(String(32))
-    params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    progress_done: Mapped[int] = mapped_column(Integer, default=0)
-    progress_total: Mapped[int] = mapped_column(Integer)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
-    cancel_requested: Mapped[bool] = mapped_column(default=False)
-    owner: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    batch_key: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
-    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    result_path: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-@dataclass(frozen=True)
-class Job:
-    """A snapshot of one job."""
-
-    id: str
-    task: str
-    params: dict[str, Any]
-    status: JobStatus
-    progress_done: int
-    progress_total: int
-    attempts: int
-    max_attempts: int
-    error: str | None
-    cancel_requested: bool
-    batch_key: str | None
-    result_path: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    updated_at: datetime
-
-    @classmethod
-    def _from_row(cls, row: _JobRow) -> Job:
-        def aware(value: datetime | None) -> datetime | None:
-            # SQLite drops the zone; every stored time is UTC
-            return (
-                value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-            )
-
-        return cls(
-            id=row.id,
-            task=row.task,
-            params=row.params,
-            status=JobStatus(row.status),
-            progress_done=row.progress_done,
-            progress_total=row.progress_total,
-            attempts=row.attempts,
-            max_attempts=row.max_attempts,
-            error=row.error,
-            cancel_requested=row.cancel_requested,
-            batch_key=row.batch_key,
-            result_path=row.result_path,
-            created_at=aware(row.created_at),
-            started_at=aware(row.started_at),
-            finished_at=aware(row.finished_at),
-            updated_at=aware(row.updated_at),
-        )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _enable_sqlite_wal(engine: Engine) -> None:
@@ -194,7 +85,7 @@ class JobStore:
     def ping(self) -> None:
         """Raise unless the database answers (for ``/readyz``)."""
         with self._session() as session:
-            session.execute(select(func.count()).select_from(_JobRow).limit(1))
+            session.execute(select(func.count()).select_from(JobRow).limit(1))
 
     def submit(
         self,
@@ -215,8 +106,8 @@ class JobStore:
         """
         if idempotency_key is not None and owner is not None:
             idempotency_key = f"{owner}:{idempotency_key}"
-        now = _now()
-        row = _JobRow(
+        now = utc_now()
+        row = JobRow(
             id=secrets.token_hex(16),
             task=task,
             params=params,
@@ -241,12 +132,12 @@ class JobStore:
                 raise
             with self._session() as session:
                 found = session.scalars(
-                    select(_JobRow).where(_JobRow.idempotency_key == idempotency_key)
+                    select(JobRow).where(JobRow.idempotency_key == idempotency_key)
                 ).one()
                 return Job._from_row(found), False
 
     @staticmethod
-    def _visible(row: _JobRow | None, job_id: str, owner: str | None) -> _JobRow:
+    def _visible(row: JobRow | None, job_id: str, owner: str | None) -> JobRow:
         if row is None or (owner is not None and row.owner != owner):
             raise JobNotFound(f"no job with id {job_id!r}")
         return row
@@ -254,7 +145,7 @@ class JobStore:
     def get(self, job_id: str, owner: str | None = None) -> Job:
         """The job, or :class:`JobNotFound` (also when it belongs to another owner)."""
         with self._session() as session:
-            return Job._from_row(self._visible(session.get(_JobRow, job_id), job_id, owner))
+            return Job._from_row(self._visible(session.get(JobRow, job_id), job_id, owner))
 
     def list(
         self,
@@ -264,15 +155,15 @@ class JobStore:
         owner: str | None = None,
     ) -> tuple[list[Job], int]:
         """Newest first, optionally of one status and one owner; the page and the total."""
-        query = select(_JobRow)
-        count = select(func.count()).select_from(_JobRow)
+        query = select(JobRow)
+        count = select(func.count()).select_from(JobRow)
         if owner is not None:
-            query = query.where(_JobRow.owner == owner)
-            count = count.where(_JobRow.owner == owner)
+            query = query.where(JobRow.owner == owner)
+            count = count.where(JobRow.owner == owner)
         if status is not None:
-            query = query.where(_JobRow.status == status.value)
-            count = count.where(_JobRow.status == status.value)
-        query = query.order_by(_JobRow.created_at.desc(), _JobRow.id).limit(limit).offset(offset)
+            query = query.where(JobRow.status == status.value)
+            count = count.where(JobRow.status == status.value)
+        query = query.order_by(JobRow.created_at.desc(), JobRow.id).limit(limit).offset(offset)
         with self._session() as session:
             rows = session.scalars(query).all()
             return [Job._from_row(r) for r in rows], int(session.scalar(count) or 0)
@@ -281,7 +172,7 @@ class JobStore:
         """Number of jobs in every status (for ``/metrics``)."""
         with self._session() as session:
             rows = session.execute(
-                select(_JobRow.status, func.count()).group_by(_JobRow.status)
+                select(JobRow.status, func.count()).group_by(JobRow.status)
             ).all()
         found = {JobStatus(status): int(n) for status, n in rows}
         return {status: found.get(status, 0) for status in JobStatus}
@@ -290,8 +181,8 @@ class JobStore:
         """Samples of all succeeded jobs (a counter for ``/metrics``)."""
         with self._session() as session:
             total = session.scalar(
-                select(func.coalesce(func.sum(_JobRow.progress_total), 0)).where(
-                    _JobRow.status == JobStatus.SUCCEEDED.value
+                select(func.coalesce(func.sum(JobRow.progress_total), 0)).where(
+                    JobRow.status == JobStatus.SUCCEEDED.value
                 )
             )
         return int(total or 0)
@@ -301,9 +192,9 @@ class JobStore:
 
         Cancelling a finished job changes nothing and returns it as it is.
         """
-        now = _now()
+        now = utc_now()
         with self._session() as session:
-            row = self._visible(session.get(_JobRow, job_id, with_for_update=True), job_id, owner)
+            row = self._visible(session.get(JobRow, job_id, with_for_update=True), job_id, owner)
             if row.status == JobStatus.QUEUED.value:
                 row.status = JobStatus.CANCELLED.value
                 row.finished_at = now
@@ -318,15 +209,15 @@ class JobStore:
         A job whose lease expired ``max_attempts`` times is failed instead of handed out.
         """
         while True:
-            now = _now()
-            leasable = (_JobRow.status == JobStatus.QUEUED.value) | (
-                (_JobRow.status == JobStatus.RUNNING.value) & (_JobRow.lease_expires_at < now)
+            now = utc_now()
+            leasable = (JobRow.status == JobStatus.QUEUED.value) | (
+                (JobRow.status == JobStatus.RUNNING.value) & (JobRow.lease_expires_at < now)
             )
             with self._session() as session:
                 candidate = session.scalars(
-                    select(_JobRow)
+                    select(JobRow)
                     .where(leasable)
-                    .order_by(_JobRow.created_at)
+                    .order_by(JobRow.created_at)
                     .limit(1)
                     .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
                 ).first()
@@ -334,8 +225,8 @@ class JobStore:
                     return None
                 if candidate.attempts >= candidate.max_attempts:
                     session.execute(
-                        update(_JobRow)
-                        .where(_JobRow.id == candidate.id, leasable)
+                        update(JobRow)
+                        .where(JobRow.id == candidate.id, leasable)
                         .execution_options(synchronize_session=False)
                         .values(
                             status=JobStatus.FAILED.value,
@@ -358,15 +249,15 @@ class JobStore:
 
         The worker runs them in one batch with a job it already leased (:meth:`lease`).
         """
-        now = _now()
-        queued = _JobRow.status == JobStatus.QUEUED.value
+        now = utc_now()
+        queued = JobRow.status == JobStatus.QUEUED.value
         claimed: list[Job] = []
         with self._session() as session:
             candidates = session.execute(
-                select(_JobRow.id, _JobRow.progress_total)
-                .where(queued, _JobRow.batch_key == batch_key)
-                .where(_JobRow.progress_total <= max_samples)
-                .order_by(_JobRow.created_at)
+                select(JobRow.id, JobRow.progress_total)
+                .where(queued, JobRow.batch_key == batch_key)
+                .where(JobRow.progress_total <= max_samples)
+                .order_by(JobRow.created_at)
                 .limit(MAX_BATCH_JOBS)
                 .with_for_update(skip_locked=True)
             ).all()
@@ -385,14 +276,14 @@ class JobStore:
     ) -> Job | None:
         """Compare-and-set ``job_id`` to running under ``worker`` if it is still leasable."""
         claimed = session.execute(
-            update(_JobRow)
-            .where(_JobRow.id == job_id, leasable)
+            update(JobRow)
+            .where(JobRow.id == job_id, leasable)
             .execution_options(synchronize_session=False)
             .values(
                 status=JobStatus.RUNNING.value,
                 lease_owner=worker,
                 lease_expires_at=now + timedelta(seconds=seconds),
-                attempts=_JobRow.attempts + 1,
+                attempts=JobRow.attempts + 1,
                 progress_done=0,
                 started_at=now,
                 updated_at=now,
@@ -400,10 +291,10 @@ class JobStore:
         )
         if claimed.rowcount != 1:
             return None
-        return Job._from_row(session.get(_JobRow, job_id, populate_existing=True))
+        return Job._from_row(session.get(JobRow, job_id, populate_existing=True))
 
-    def _owned(self, session: Session, job_id: str, worker: str) -> _JobRow:
-        row = session.get(_JobRow, job_id, with_for_update=True)
+    def _owned(self, session: Session, job_id: str, worker: str) -> JobRow:
+        row = session.get(JobRow, job_id, with_for_update=True)
         if row is None:
             raise JobNotFound(f"no job with id {job_id!r}")
         if row.status != JobStatus.RUNNING.value or row.lease_owner != worker:
@@ -419,11 +310,11 @@ class JobStore:
 
     def heartbeat_many(self, worker: str, done: dict[str, int], seconds: float = 60.0) -> Heartbeat:
         """Renew the leases of a batch and record each job's progress, in one transaction."""
-        now = _now()
+        now = utc_now()
         beat = Heartbeat()
         with self._session() as session:
             for job_id in sorted(done):
-                row = session.get(_JobRow, job_id, with_for_update=True)
+                row = session.get(JobRow, job_id, with_for_update=True)
                 if (
                     row is None
                     or row.status != JobStatus.RUNNING.value
@@ -448,7 +339,7 @@ class JobStore:
 
     def fail(self, job_id: str, worker: str, error: str) -> Job:
         """Record a failed attempt: requeue while attempts remain, else fail with ``error``."""
-        now = _now()
+        now = utc_now()
         with self._session() as session:
             row = self._owned(session, job_id, worker)
             row.error = error
@@ -465,7 +356,7 @@ class JobStore:
     def _finish(
         self, job_id: str, worker: str, status: JobStatus, result_path: str | None = None
     ) -> Job:
-        now = _now()
+        now = utc_now()
         with self._session() as session:
             row = self._owned(session, job_id, worker)
             row.status = status.value
