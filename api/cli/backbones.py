@@ -19,8 +19,8 @@ from tqdm import tqdm
 from api.cli.client import ServerError, run_jobs
 from api.cli.options import add_generation_options, float_in, int_in
 from chem.proteins import write_backbones
+from models.samplers import SamplingConfig
 from models.tasks.backbone import DEFAULT_GAMMA
-from models.tasks.conformer import SamplingConfig
 from service.backbones.generate import BackboneRequest, PackedBackbones
 from service.backbones.task import (
     MAX_BACKBONES,

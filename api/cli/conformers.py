@@ -21,7 +21,7 @@ from tqdm import tqdm
 from api.cli.client import ServerError, run_conformer_jobs
 from api.cli.options import add_generation_options, int_in
 from chem.molecules import InputMolecule, read_inputs, write_sdf
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from service.checkpoints import load_conformer_model
 from service.config import Settings
 from service.conformers.generate import ConformerJob, generate_conformers, sample_count

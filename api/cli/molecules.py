@@ -20,7 +20,7 @@ from tqdm import tqdm
 from api.cli.client import ServerError, run_jobs
 from api.cli.options import add_generation_options, int_in
 from chem.generated import write_molecule_files
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from service.checkpoints import load_molecule_model
 from service.config import Settings
 from service.molecules.generate import MoleculeRequest, PackedMolecules

@@ -18,8 +18,8 @@ from chem.backbone import rebuild_backbone
 from chem.backbone_metrics import clashes, mean_ca_distance, radius_of_gyration
 from chem.proteins import Backbone
 from chem.secondary_structure import dssp, fractions
+from models.samplers import SamplingConfig
 from models.tasks.backbone import sample_backbones
-from models.tasks.conformer import SamplingConfig
 from service.checkpoints import LoadedModel
 from service.packing import Packer, unit_generator
 

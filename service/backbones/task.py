@@ -9,8 +9,8 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chem.proteins import write_backbones
+from models.samplers import SamplingConfig
 from models.tasks.backbone import DEFAULT_GAMMA
-from models.tasks.conformer import SamplingConfig
 from service.backbones.generate import BackboneRequest, GeneratedBackbone, PackedBackbones
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry

@@ -22,8 +22,8 @@ from chem.proteins import load_backbone_set, load_backbones
 from chem.secondary_structure import dssp, fractions
 from models.interpolant import Interpolant
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
+from models.samplers import SamplingConfig
 from models.tasks.backbone import chain_distance_loss, sample_backbones
-from models.tasks.conformer import SamplingConfig
 from models.training import Trainer
 from service.backbones.data import BackboneCrops, backbone_data
 from service.config import Settings

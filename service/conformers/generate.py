@@ -23,8 +23,8 @@ from chem.etkdg import embed_conformers
 from chem.molecules import ConformerRecord, InputMolecule
 from chem.stereo import match_reflection, stereo_labels
 from models.interpolant import Interpolant
-from models.samplers import SamplingCancelled
-from models.tasks.conformer import SamplingConfig, sample_conformers
+from models.samplers import SamplingCancelled, SamplingConfig
+from models.tasks.conformer import sample_conformers
 from service.checkpoints import LoadedModel
 from service.packing import Packer, unit_generator
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rdkit import Chem
 
 from chem.molecules import InputMolecule, conformer_mol, read_smiles
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from service.conformers.generate import ConformerJob, ConformerRequest, PackedRun
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry

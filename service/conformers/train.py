@@ -24,7 +24,8 @@ from chem.qm9 import load_conformer_set
 from models import geometry
 from models.interpolant import Interpolant
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
-from models.tasks.conformer import SamplingConfig, sample_conformers
+from models.samplers import SamplingConfig
+from models.tasks.conformer import sample_conformers
 from models.training import Trainer
 from service.checkpoints import conformer_net_config
 from service.config import Settings

@@ -16,8 +16,8 @@ import torch
 
 from chem.generated import GeneratedMolecule, describe
 from models.interpolant import Interpolant
+from models.samplers import SamplingConfig, make_sampler
 from models.spaces import AtomClouds
-from models.tasks.conformer import SamplingConfig, make_sampler
 from models.tasks.molecule import decode_types, draw_sizes
 from service.checkpoints import LoadedMoleculeModel
 from service.packing import Packer, unit_generator

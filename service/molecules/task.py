@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chem.generated import GeneratedMolecule, write_molecule_files
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from service.limits import MAX_SEED
 from service.molecules.generate import MoleculeRequest, PackedMolecules
 from service.registry import ModelRegistry

@@ -15,7 +15,7 @@ from chem.edm_metrics import ELEMENTS, evaluate
 from chem.qm9_atoms import load_qm9_atoms
 from models.interpolant import Interpolant
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from models.tasks.molecule import draw_sizes, sample_molecules
 from models.training import Trainer
 from service.config import Settings

@@ -9,7 +9,7 @@ import torch
 from chem.backbone_metrics import IDEAL_CA_CA, mean_ca_distance, radius_of_gyration
 from chem.proteins import read_structure
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from service.backbones.generate import BackboneRequest, PackedBackbones
 from service.checkpoints import LoadedModel, load_backbone_model
 from service.config import Settings

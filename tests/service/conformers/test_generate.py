@@ -11,8 +11,7 @@ import torch
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
 from chem.molecules import read_smiles
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
-from models.samplers import SamplingCancelled
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingCancelled, SamplingConfig
 from service.checkpoints import LoadedModel
 from service.conformers.generate import (
     ConformerJob,

@@ -9,7 +9,7 @@ from rdkit import Chem
 from chem.edm_metrics import ELEMENTS
 from chem.generated import describe, write_molecule_files
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from service.checkpoints import LoadedMoleculeModel
 from service.molecules.generate import MoleculeRequest, PackedMolecules
 from tests.chem.fixtures import embedded
