@@ -16,7 +16,8 @@ from prometheus_client.registry import Collector
 
 from service.jobs.inline import InlineBatcher
 from service.jobs.local_executor import LocalExecutor
-from service.jobs.store import JobStatus, JobStore
+from service.jobs.records import JobStatus
+from service.jobs.store import JobStore
 
 __all__ = ["install_metrics"]
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.jobs.inline import InlineResult
-from service.jobs.store import Job, JobStatus
+from service.jobs.records import Job, JobStatus
 from service.jobs.tasks import TASKS
 
 TaskName = Literal[tuple(TASKS)]

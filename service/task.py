@@ -15,17 +15,14 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
 
+from service.errors import InvalidInput
 from service.registry import ModelRegistry
 
 __all__ = ["InvalidTaskInput", "Task", "TaskOutput", "TaskRun"]
 
 
-class InvalidTaskInput(ValueError):
+class InvalidTaskInput(InvalidInput):
     """Parameters that validate as types but cannot be run; ``errors`` name each field."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from api.deps import OwnerDep, RegistryDep, SettingsDep, StoreDep
 from api.schemas import JobCreate, JobList, JobPublic
-from service.jobs.store import FINISHED, JobStatus
+from service.jobs.records import FINISHED, JobStatus
 from service.jobs.tasks import TASKS, InvalidTaskInput
 from service.jobs.worker import results_path
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from service.errors import InvalidInput, field_error
+
 __all__ = [
     "MAX_ANALYSE_NODES",
     "MAX_GROUP_ORDER",
@@ -20,13 +22,13 @@ MAX_ANALYSE_NODES = 512
 """Largest hidden width accepted by ``analyse``."""
 
 
-class CogsInputError(ValueError):
+class CogsInputError(InvalidInput):
     """Input that cannot be run; ``field`` names the offending parameter."""
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         self.message = message
-        super().__init__(f"{field}: {message}")
+        super().__init__(field_error(field, message), f"{field}: {message}")
 
 
 def _group(moduli: list[int]) -> Any:

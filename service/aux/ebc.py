@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from service.errors import NotReady
 from service.task import InvalidTaskInput
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ MAX_EMBEDDING = 32
 """Largest embedding dimension a fit may ask for (the shapes use 16)."""
 
 
-class FitNotReady(RuntimeError):
+class FitNotReady(NotReady):
     """The fit job exists but has not succeeded (yet)."""
 
 

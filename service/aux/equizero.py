@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.errors import InvalidInput, ModelUnavailable, field_error
+
 if TYPE_CHECKING:
     from torch import Tensor
 
@@ -48,16 +50,16 @@ DIGIT_VARIANTS: dict[str, tuple[Method, Proxy]] = {
 }
 
 
-class InvalidEquizeroInput(ValueError):
+class InvalidEquizeroInput(InvalidInput):
     """A request the model cannot take; ``field`` names the offending input."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(field_error(field, message), f"{field}: {message}")
         self.field = field
         self.message = message
 
 
-class EquizeroModelMissing(RuntimeError):
+class EquizeroModelMissing(ModelUnavailable):
     """No trained checkpoint where the settings point; train one with the command it names."""
 
 

@@ -12,6 +12,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.errors import InvalidInput, ModelUnavailable, field_error
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -37,16 +39,16 @@ MAX_ABS_ANGLE = 36_000.0
 _FORMAT = "qsdiff-aux-latent/1"
 
 
-class LatentInputError(ValueError):
+class LatentInputError(InvalidInput):
     """A bad image or angle; ``field`` names the input to fix."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(field_error(field, message, typed=False), f"{field}: {message}")
         self.field = field
         self.message = message
 
 
-class LatentModelMissing(LookupError):
+class LatentModelMissing(ModelUnavailable):
     """No trained checkpoint where the settings say it is."""
 
 

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.errors import InvalidInput, ModelUnavailable, field_error
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -30,15 +32,15 @@ MIN_SIDE, MAX_SIDE = 8, 128
 TRAIN_COMMAND = "qsdiff aux pdinet train -o checkpoints/aux-pdinet.pt"
 
 
-class InvalidPDINetInput(ValueError):
+class InvalidPDINetInput(InvalidInput):
     """A request the model cannot take; ``field`` names the offending input."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(field_error(field, message), message)
         self.field = field
 
 
-class PDINetUnavailable(RuntimeError):
+class PDINetUnavailable(ModelUnavailable):
     """No trained checkpoint where the settings point."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service.errors import OverQuota
 from service.jobs.tasks import TASKS, TaskRun
 from service.registry import ModelRegistry
 
@@ -26,7 +27,7 @@ __all__ = ["InlineBatcher", "InlineQueueFull", "InlineResult", "PendingRequest"]
 logger = logging.getLogger(__name__)
 
 
-class InlineQueueFull(RuntimeError):
+class InlineQueueFull(OverQuota):
     """Too many inline requests are waiting; the caller should retry later or submit a job."""
 
 

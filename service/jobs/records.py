@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from service.errors import NotFound
+
 __all__ = [
     "FINISHED",
     "JOBS_METADATA",
@@ -46,7 +48,7 @@ class JobStatus(StrEnum):
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-class JobNotFound(LookupError):
+class JobNotFound(NotFound):
     """No job has that id."""
 
 

@@ -31,8 +31,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.jobs.migrate import migrate
 from service.jobs.records import (
-    FINISHED,
-    JOBS_METADATA,
     Heartbeat,
     Job,
     JobNotFound,
@@ -42,16 +40,7 @@ from service.jobs.records import (
     utc_now,
 )
 
-__all__ = [
-    "FINISHED",
-    "JOBS_METADATA",
-    "Heartbeat",
-    "Job",
-    "JobNotFound",
-    "JobStatus",
-    "JobStore",
-    "LeaseLost",
-]
+__all__ = ["JobStore"]
 
 
 MAX_BATCH_JOBS = 256  # jobs one lease_more call may claim

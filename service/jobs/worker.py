@@ -22,7 +22,8 @@ import traceback
 from pathlib import Path
 
 from service.config import Settings
-from service.jobs.store import Job, JobStore, LeaseLost
+from service.jobs.records import Job, LeaseLost
+from service.jobs.store import JobStore
 from service.jobs.tasks import TASKS, TaskRun
 from service.registry import ModelRegistry
 from service.runtime import tune_allocator

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.aux.cogs import (
     MAX_ANALYSE_NODES,
     MAX_GROUP_ORDER,
-    CogsInputError,
     analyse_weights,
     construct_solution,
 )
@@ -110,28 +109,15 @@ class AnalyseResult(BaseModel):
     frequencies: list[FrequencyPublic]
 
 
-def _unprocessable(error: CogsInputError) -> HTTPException:
-    return HTTPException(
-        status_code=422,
-        detail=[{"loc": ["body", error.field], "msg": error.message, "type": "value_error"}],
-    )
-
-
 @router.post("/construct", response_model=ConstructResult)
 def construct(request: ConstructRequest) -> Any:
     """An order-6 or order-4/6 global solution, verified on every pair of the group."""
-    try:
-        return construct_solution(request.moduli, request.order, request.seed)
-    except CogsInputError as e:
-        raise _unprocessable(e) from e
+    return construct_solution(request.moduli, request.order, request.seed)
 
 
 @router.post("/analyse", response_model=AnalyseResult)
 def analyse(request: AnalyseRequest) -> Any:
     """Which frequencies hold which constructed solution type."""
-    try:
-        return analyse_weights(
-            request.moduli, request.w_a, request.w_b, request.w_c, request.alive, request.tol
-        )
-    except CogsInputError as e:
-        raise _unprocessable(e) from e
+    return analyse_weights(
+        request.moduli, request.w_a, request.w_b, request.w_c, request.alive, request.tol
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import OwnerDep, SettingsDep, StoreDep
@@ -18,7 +18,8 @@ from service.aux.ebc import (
     represent_pairs,
 )
 from service.config import Settings
-from service.jobs.store import JobStatus, JobStore
+from service.jobs.records import JobStatus
+from service.jobs.store import JobStore
 from service.jobs.tasks import TASKS, EbcFitParams
 from service.jobs.worker import results_path
 from service.task import InvalidTaskInput
@@ -114,10 +115,7 @@ def encoder_of_job(settings: Settings, store: JobStore, job_id: str, owner: str 
 
 def _encoder(settings: Settings, store: JobStore, job_id: str, owner: str | None):
     """The fit's encoder and config; 409 while the job has not succeeded."""
-    try:
-        return encoder_of_job(settings, store, job_id, owner)
-    except FitNotReady as e:
-        raise HTTPException(status_code=409, detail=str(e)) from e
+    return encoder_of_job(settings, store, job_id, owner)
 
 
 @router.post("/embed", response_model=EbcEmbedResult)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SettingsDep
 from service.aux.equizero import (
     IMAGE_SIZE,
     PIXEL_MAX,
-    EquizeroModelMissing,
-    InvalidEquizeroInput,
     classify_digit,
     load_trained,
     parse_image,
@@ -82,15 +80,9 @@ class DigitClassification(BaseModel):
 @router.post("/classify", response_model=DigitClassification)
 def classify(request: DigitClassify, settings: SettingsDep) -> DigitClassification:
     """Classify one digit; 503 until a checkpoint is trained (the detail says how)."""
-    try:
-        trained = load_trained(settings.checkpoint_dir)
-        image = parse_image(request.image)
-        answer = classify_digit(trained, image, request.group, request.method, request.proxy)
-    except EquizeroModelMissing as e:
-        raise HTTPException(status_code=503, detail=str(e)) from e
-    except InvalidEquizeroInput as e:
-        detail = [{"loc": ["body", e.field], "msg": e.message, "type": "value_error"}]
-        raise HTTPException(status_code=422, detail=detail) from e
+    trained = load_trained(settings.checkpoint_dir)
+    image = parse_image(request.image)
+    answer = classify_digit(trained, image, request.group, request.method, request.proxy)
     return DigitClassification(
         **asdict(answer),
         orbit_consistent=len(set(answer.orbit_predictions.values())) == 1,

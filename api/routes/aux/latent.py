@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SettingsDep
@@ -17,8 +17,6 @@ from service.aux.latent import (
     IMAGE_SIDE,
     MAX_ABS_ANGLE,
     MAX_ANGLES,
-    LatentInputError,
-    LatentModelMissing,
     png_bytes,
     transform_image,
 )
@@ -80,16 +78,9 @@ def transform(request: LatentTransformRequest, settings: SettingsDep) -> LatentT
     """Encode, act on the latent code by each angle in turn, decode."""
     angles = request.angle_degrees
     angles = angles if isinstance(angles, list) else [angles]
-    try:
-        image = transform_image(
-            request.image, angles, request.occluded, settings.checkpoint_dir / CHECKPOINT_NAME
-        )
-    except LatentInputError as e:
-        raise HTTPException(
-            status_code=422, detail=[{"loc": ["body", e.field], "msg": e.message}]
-        ) from e
-    except LatentModelMissing as e:
-        raise HTTPException(status_code=503, detail=str(e)) from e
+    image = transform_image(
+        request.image, angles, request.occluded, settings.checkpoint_dir / CHECKPOINT_NAME
+    )
     png = base64.b64encode(png_bytes(image)).decode() if request.png else None
     return LatentTransformResult(
         image=image.astype(float).round(5).tolist(),

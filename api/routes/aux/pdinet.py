@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SettingsDep
@@ -80,31 +80,15 @@ class PDINetInvariance(BaseModel):
     det_max: float = Field(description="largest area scale det ∂x̃/∂x over those points")
 
 
-def _http_error(e: aux_pdinet.InvalidPDINetInput | aux_pdinet.PDINetUnavailable) -> HTTPException:
-    """The domain exception as a 422 naming its field, or a 503 without a checkpoint."""
-    if isinstance(e, aux_pdinet.PDINetUnavailable):
-        return HTTPException(status_code=503, detail=str(e))
-    return HTTPException(
-        status_code=422,
-        detail=[{"loc": ["body", e.field], "msg": str(e), "type": "value_error"}],
-    )
-
-
 @router.post("/classify", response_model=PDINetClassification, responses=_ERRORS)
 def classify(body: PDINetClassify, settings: SettingsDep) -> PDINetClassification:
     """Digit probabilities from the shipped PDINet (trained upright, robust to homographies)."""
-    try:
-        result = aux_pdinet.classify(body.image, settings.checkpoint_dir)
-    except (aux_pdinet.InvalidPDINetInput, aux_pdinet.PDINetUnavailable) as e:
-        raise _http_error(e) from e
+    result = aux_pdinet.classify(body.image, settings.checkpoint_dir)
     return PDINetClassification(**asdict(result))
 
 
 @router.post("/invariance", response_model=PDINetInvariance, responses=_ERRORS)
 def invariance(body: PDINetInvarianceCheck) -> PDINetInvariance:
     """How much raw and normalised maps of a smooth test scene change under the homography."""
-    try:
-        result = aux_pdinet.check_invariance(body.homography, body.size)
-    except aux_pdinet.InvalidPDINetInput as e:
-        raise _http_error(e) from e
+    result = aux_pdinet.check_invariance(body.homography, body.size)
     return PDINetInvariance(**asdict(result))

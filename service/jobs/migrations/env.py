@@ -5,7 +5,7 @@
 
 from alembic import context
 
-from service.jobs.store import JOBS_METADATA
+from service.jobs.records import JOBS_METADATA
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from service.config import Settings
-from service.jobs.store import JobStatus, JobStore
+from service.jobs.records import JobStatus
+from service.jobs.store import JobStore
 from service.jobs.tasks import TASKS, ConformerParams
 from service.registry import ModelRegistry
 from tests.helpers import run_qsdiff

@@ -8,7 +8,8 @@ from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 
 from service.jobs.migrate import MIGRATIONS
-from service.jobs.store import JobStatus, JobStore
+from service.jobs.records import JobStatus
+from service.jobs.store import JobStore
 
 
 def _first_release_database(url: str) -> None:

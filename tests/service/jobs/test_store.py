@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from service.jobs.store import JobNotFound, JobStatus, JobStore, LeaseLost
+from service.jobs.records import JobNotFound, JobStatus, LeaseLost
+from service.jobs.store import JobStore
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import numpy as np
 from rdkit import Chem
 
 from service.config import Settings
-from service.jobs.store import JobStatus
+from service.jobs.records import JobStatus
 from service.jobs.tasks import TASKS, ConformerParams
 from service.jobs.worker import Worker
 
