@@ -27,10 +27,14 @@ class InvalidTaskInput(InvalidInput):
 
 @dataclass
 class TaskOutput:
-    """What a run produced: files by format (``sdf``, ``json``, ...) and a JSON manifest."""
+    """What a run produced: files by format (``sdf``, ``json``, ...) and a JSON manifest.
+
+    ``texts``: the files' contents by format, for a run kept in memory (``out_dir`` None).
+    """
 
     files: dict[str, str]
     manifest: dict[str, Any] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def _never() -> bool:
@@ -45,12 +49,15 @@ def _ignore(_: int) -> None:
 class TaskRun:
     """One request's share of a batch: its parameters, output folder and callbacks.
 
+    ``out_dir`` None keeps the run's files in memory (:attr:`TaskOutput.texts`): an inline
+    answer, for a task whose ``in_memory`` is True.
+
     ``progress(n)`` is called after each ``n`` of its samples finished; ``cancelled()`` is
     asked between sampler steps, and a run it answers True for is dropped from the batch.
     """
 
     params: Any
-    out_dir: Path
+    out_dir: Path | None
     progress: Callable[[int], None] = _ignore
     cancelled: Callable[[], bool] = _never
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from rdkit import Chem
 
 from chem.molecules import InputMolecule, conformer_mol, read_smiles
@@ -34,6 +35,8 @@ class ConformerParams(BaseModel):
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
     sampler: Literal["ode", "sde"] = "ode"
     num_steps: int = Field(20, ge=1, le=200)
+    _molecules: list[InputMolecule] | None = PrivateAttr(default=None)
+    """The SMILES parsed, once per request (by the check, reused by the run)."""
 
 
 class ConformerTask:
@@ -43,9 +46,14 @@ class ConformerTask:
     params_model: ClassVar[type[BaseModel]] = ConformerParams
     files: ClassVar[dict[str, str]] = {"sdf": "conformers.sdf", "json": "manifest.json"}
 
+    in_memory: ClassVar[bool] = True
+
     @staticmethod
     def _molecules(params: ConformerParams) -> list[InputMolecule]:
-        return read_smiles(params.smiles)
+        """The request's molecules, parsed once per request object."""
+        if params._molecules is None:
+            params._molecules = read_smiles(params.smiles)
+        return params._molecules
 
     def check(self, params: ConformerParams, registry: ModelRegistry) -> int:
         """Every SMILES must parse and featurize; the treatment must be shipped."""
@@ -71,7 +79,7 @@ class ConformerTask:
         return f"{self.name}/{params.treatment}/{params.sampler}/{params.num_steps}"
 
     def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
-        """Write ``conformers.sdf`` and ``manifest.json`` into each run's ``out_dir``."""
+        """Each run's ``conformers.sdf`` and ``manifest.json``: in its ``out_dir``, or in memory."""
         if len({self.batch_key(run.params) for run in runs}) != 1:
             raise ValueError("a batch needs one treatment and sampler setting")
         model = registry.get("conformer", runs[0].params.treatment)
@@ -93,13 +101,14 @@ class ConformerTask:
             cancelled=lambda i: runs[i].cancelled(),
         )
         samples: list[list[dict]] = [[] for _ in runs]
+        sinks = [io.StringIO() if run.out_dir is None else None for run in runs]
         with contextlib.ExitStack() as stack:
             writers = []
-            for run in runs:
-                run.out_dir.mkdir(parents=True, exist_ok=True)
-                writers.append(
-                    stack.enter_context(Chem.SDWriter(str(run.out_dir / "conformers.sdf")))
-                )
+            for run, sink in zip(runs, sinks, strict=True):
+                if sink is None:
+                    run.out_dir.mkdir(parents=True, exist_ok=True)
+                target = sink if sink is not None else str(run.out_dir / "conformers.sdf")
+                writers.append(stack.enter_context(Chem.SDWriter(target)))
             for i, record in packed:
                 writers[i].write(conformer_mol(record))
                 samples[i].append(dict(record.properties))
@@ -109,6 +118,11 @@ class ConformerTask:
                 outputs.append(None)
                 continue
             manifest = {"task": self.name, "params": run.params.model_dump(), "samples": samples[i]}
-            (run.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
-            outputs.append(TaskOutput({"sdf": "conformers.sdf", "json": "manifest.json"}, manifest))
+            text = json.dumps(manifest, indent=1)
+            if run.out_dir is None:
+                texts = {"sdf": sinks[i].getvalue(), "json": text}
+            else:
+                (run.out_dir / "manifest.json").write_text(text)
+                texts = {}
+            outputs.append(TaskOutput(dict(self.files), manifest, texts))
         return outputs

@@ -9,6 +9,7 @@ a request whose caller gave up is dropped between sampler steps.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import threading
@@ -132,9 +133,18 @@ class InlineBatcher:
     def _run(self, batch: list[PendingRequest]) -> None:
         """Run ``batch`` together; if that fails, run each request alone to isolate the fault."""
         task = TASKS[batch[0].task]
-        with tempfile.TemporaryDirectory(prefix="qsdiff-inline-") as folder:
+        in_memory = getattr(task, "in_memory", False)
+        with (
+            contextlib.nullcontext(None)
+            if in_memory
+            else tempfile.TemporaryDirectory(prefix="qsdiff-inline-")
+        ) as folder:
             runs = [
-                TaskRun(p.params, Path(folder) / str(i), cancelled=lambda p=p: p.abandoned)
+                TaskRun(
+                    p.params,
+                    None if folder is None else Path(folder) / str(i),
+                    cancelled=lambda p=p: p.abandoned,
+                )
                 for i, p in enumerate(batch)
             ]
             try:
@@ -152,7 +162,7 @@ class InlineBatcher:
             for pending, run, output in zip(batch, runs, outputs, strict=True):
                 if output is None:
                     continue  # its caller gave up waiting
-                files = {
+                files = output.texts or {
                     fmt: (run.out_dir / name).read_text() for fmt, name in output.files.items()
                 }
                 self.samples_completed += pending.samples
