@@ -46,6 +46,7 @@ test-slow: lint
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 bench-toy: $(STAMP)
 	$(VENV)/bin/qsdiff bench toy --json

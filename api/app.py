@@ -13,12 +13,6 @@ from api.errors import install_error_handlers
 from api.limits import install_body_limit
 from api.metrics import install_metrics
 from api.routes import (
-    aux_cogs,
-    aux_ebc,
-    aux_equizero,
-    aux_latent,
-    aux_meanfield,
-    aux_pdinet,
     backbones,
     conformers,
     health,
@@ -26,11 +20,17 @@ from api.routes import (
     models,
     molecules,
 )
+from api.routes.aux import cogs as aux_cogs
+from api.routes.aux import ebc as aux_ebc
+from api.routes.aux import equizero as aux_equizero
+from api.routes.aux import latent as aux_latent
+from api.routes.aux import meanfield as aux_meanfield
+from api.routes.aux import pdinet as aux_pdinet
 from api.web import install_console
 from service.config import Settings, get_settings
-from service.executor import make_executor
-from service.inline import InlineBatcher
-from service.jobstore import JobStore
+from service.jobs.inline import InlineBatcher
+from service.jobs.local_executor import make_executor
+from service.jobs.store import JobStore
 from service.registry import ModelRegistry
 
 __all__ = ["create_app"]

@@ -10,8 +10,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.config import Settings
-from service.inline import InlineBatcher
-from service.jobstore import JobStore
+from service.jobs.inline import InlineBatcher
+from service.jobs.store import JobStore
 from service.registry import ModelRegistry
 
 __all__ = ["BatcherDep", "OwnerDep", "RegistryDep", "SettingsDep", "StoreDep", "require_key"]

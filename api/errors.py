@@ -10,11 +10,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from service.jobstore import JobNotFound
-from service.registry import ModelNotAvailable
-from service.tasks import InvalidTaskInput
+from service.errors import InvalidInput, ModelUnavailable, NotFound, NotReady, OverQuota
 
-__all__ = ["install_error_handlers"]
+__all__ = ["RETRY_AFTER_SECONDS", "install_error_handlers"]
+
+RETRY_AFTER_SECONDS = "5"
+"""What a 429 or a 503 of an inline request asks the client to wait, in seconds."""
 
 
 def _echoable(error: dict[str, Any]) -> dict[str, Any]:
@@ -28,7 +29,10 @@ def _echoable(error: dict[str, Any]) -> dict[str, Any]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map ``InvalidTaskInput`` to 422, ``JobNotFound`` to 404, ``ModelNotAvailable`` to 422.
+    """Map the project's errors (:mod:`service.errors`) to HTTP, once for every route.
+
+    ``InvalidInput`` 422 with its ``errors`` as ``detail``; ``NotFound`` 404; ``NotReady`` 409;
+    ``OverQuota`` 429 with ``Retry-After``; ``ModelUnavailable`` 503.
 
     Request validation errors stay FastAPI's 422, minus echoed values JSON cannot hold: a NaN
     or Infinity in a body would otherwise turn the answer into a 500.
@@ -40,16 +44,26 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=422, content={"detail": [_echoable(e) for e in exc.errors()]}
         )
 
-    @app.exception_handler(InvalidTaskInput)
-    async def _invalid(_: Request, exc: InvalidTaskInput) -> JSONResponse:
+    @app.exception_handler(InvalidInput)
+    async def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": exc.errors})
 
-    @app.exception_handler(JobNotFound)
-    async def _missing(_: Request, exc: JobNotFound) -> JSONResponse:
+    @app.exception_handler(NotFound)
+    async def _missing(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(exc)})
 
-    @app.exception_handler(ModelNotAvailable)
-    async def _no_model(_: Request, exc: ModelNotAvailable) -> JSONResponse:
+    @app.exception_handler(NotReady)
+    async def _not_ready(_: Request, exc: NotReady) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(OverQuota)
+    async def _over_quota(_: Request, exc: OverQuota) -> JSONResponse:
         return JSONResponse(
-            status_code=422, content={"detail": [{"loc": ["treatment"], "msg": str(exc)}]}
+            status_code=429,
+            content={"detail": f"{exc}; retry later, or submit the request with POST /v1/jobs"},
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
+
+    @app.exception_handler(ModelUnavailable)
+    async def _no_model(_: Request, exc: ModelUnavailable) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(exc)})

@@ -7,14 +7,14 @@ import time
 
 from fastapi import HTTPException
 
+from api.errors import RETRY_AFTER_SECONDS
 from service.config import Settings
-from service.inline import InlineBatcher, InlineQueueFull, InlineResult
+from service.jobs.inline import InlineBatcher, InlineResult
+from service.jobs.tasks import TASKS, InvalidTaskInput
 from service.registry import ModelRegistry
-from service.tasks import TASKS, InvalidTaskInput
 
 __all__ = ["INLINE_RESPONSES", "run_inline"]
 
-RETRY_AFTER_SECONDS = "5"
 
 INLINE_RESPONSES: dict[int | str, dict] = {
     422: {"description": "a field is invalid (named in ``detail[].loc``)"},
@@ -48,14 +48,7 @@ async def run_inline(
             ]
         )
     start = time.perf_counter()
-    try:
-        future, handle = batcher.submit(task_name, params, total)
-    except InlineQueueFull as e:
-        raise HTTPException(
-            status_code=429,
-            detail=f"{e}; retry later, or submit the request with POST /v1/jobs",
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        ) from e
+    future, handle = batcher.submit(task_name, params, total)
     try:
         result = await asyncio.wait_for(
             asyncio.wrap_future(future), timeout=settings.sync_timeout_seconds

@@ -14,9 +14,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from service.executor import LocalExecutor
-from service.inline import InlineBatcher
-from service.jobstore import JobStatus, JobStore
+from service.jobs.inline import InlineBatcher
+from service.jobs.local_executor import LocalExecutor
+from service.jobs.records import JobStatus
+from service.jobs.store import JobStore
 
 __all__ = ["install_metrics"]
 

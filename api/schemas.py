@@ -7,12 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.inline import InlineResult
-from service.jobstore import Job, JobStatus
-from service.tasks import TASKS
+from service.jobs.inline import InlineResult
+from service.jobs.records import Job, JobStatus
+from service.jobs.tasks import TASKS
 
 TaskName = Literal[tuple(TASKS)]
-"""Every task the service runs (``service.tasks.TASKS``), so a new task needs no edit here."""
+"""Every task the service runs (``service.jobs.tasks.TASKS``), so a new task needs no edit here."""
 
 __all__ = [
     "BackboneResult",

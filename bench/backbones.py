@@ -27,12 +27,12 @@ import torch
 from bench.labels import method_labels
 from chem.backbone_metrics import backbone_report
 from chem.proteins import load_backbones
+from models.samplers import SamplingConfig
 from models.tasks.backbone import DEFAULT_GAMMA, denoise_backbones
-from models.tasks.conformer import SamplingConfig
-from service.backbones import BackboneRequest, PackedBackbones
-from service.checkpoint_files import update_model_card
+from service.backbones.generate import BackboneRequest, PackedBackbones
 from service.checkpoints import load_backbone_model
 from service.config import get_settings
+from service.training.checkpoint_files import update_model_card
 
 __all__ = ["main"]
 

@@ -23,8 +23,8 @@ import torch
 from rdkit import Chem
 
 from service.config import get_settings
+from service.jobs.tasks import TASKS, ConformerParams, TaskRun
 from service.registry import ModelRegistry
-from service.tasks import TASKS, ConformerParams, TaskRun
 
 __all__ = ["main"]
 

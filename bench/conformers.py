@@ -43,11 +43,11 @@ from chem.featurize import featurize
 from chem.molecules import InputMolecule
 from chem.qm9 import SPLITS, PerceptionError, perceive_molecule
 from chem.stereo import labels_from_coordinates, set_coordinates, stereo_labels
-from models.tasks.conformer import SamplingConfig
-from service.checkpoint_files import update_model_card
+from models.samplers import SamplingConfig
 from service.checkpoints import load_conformer_model
 from service.config import get_settings
-from service.conformers import ConformerJob, generate_conformers
+from service.conformers.generate import ConformerJob, generate_conformers
+from service.training.checkpoint_files import update_model_card
 
 __all__ = ["main"]
 

@@ -36,9 +36,9 @@ from chem.etkdg import embed_conformers
 from chem.forcefield import mmff_score
 from chem.molecules import InputMolecule, read_smiles
 from chem.stereo import set_coordinates
-from models.tasks.conformer import SamplingConfig
+from models.samplers import SamplingConfig
 from service.checkpoints import load_conformer_model
-from service.conformers import ConformerJob, generate_conformers
+from service.conformers.generate import ConformerJob, generate_conformers
 
 __all__ = ["main"]
 

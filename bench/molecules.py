@@ -23,11 +23,11 @@ from tqdm import tqdm
 from bench.labels import method_labels
 from chem.edm_metrics import EdmMetrics, build_molecule, evaluate, largest_fragment_smiles
 from chem.qm9_atoms import load_qm9_atoms
-from models.tasks.conformer import SamplingConfig
-from service.checkpoint_files import update_model_card
+from models.samplers import SamplingConfig
 from service.checkpoints import load_molecule_model
 from service.config import get_settings
-from service.molecules import MoleculeRequest, PackedMolecules
+from service.molecules.generate import MoleculeRequest, PackedMolecules
+from service.training.checkpoint_files import update_model_card
 
 __all__ = ["main"]
 

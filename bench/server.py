@@ -49,7 +49,7 @@ def start_server(
     env |= {f"QSDIFF_{key.upper()}": value for key, value in settings.items()}
     log = (state_dir / "server.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port),
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port),
          "--cpu-workers", str(workers)],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

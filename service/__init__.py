@@ -1,1 +1,1 @@
-"""Settings, model registry, job store, workers and the CLI (see ARCHITECTURE.md)."""
+"""Settings, the model registry, and the service packages: jobs, training, one per product, aux."""

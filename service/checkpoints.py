@@ -1,6 +1,6 @@
 """Loading a checkpoint ``TASK-TREATMENT.pt`` into the network of its task, ready to sample.
 
-Writing checkpoints and model cards is :mod:`service.checkpoint_files`'s job.
+Writing checkpoints and model cards is :mod:`service.training.checkpoint_files`'s job.
 """
 
 from __future__ import annotations

@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from service.checkpoints import LOADERS, LoadedModel
+from service.errors import InvalidInput
 
 __all__ = ["ModelInfo", "ModelNotAvailable", "ModelRegistry"]
 
 
-class ModelNotAvailable(LookupError):
-    """No checkpoint is shipped for that task and treatment."""
+class ModelNotAvailable(InvalidInput, LookupError):
+    """No checkpoint is shipped for that task and treatment (the request's ``treatment``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([{"loc": ["treatment"], "msg": message}], message)
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,9 @@ def assert_rotation_equivariant(
 
 
 def run_qsdiff(*args: str) -> subprocess.CompletedProcess:
-    """Run the real ``qsdiff`` command (``python -m service``) in a child process."""
+    """Run the real ``qsdiff`` command (``python -m api.cli``) in a child process."""
     return subprocess.run(
-        [sys.executable, "-m", "service", *args],
+        [sys.executable, "-m", "api.cli", *args],
         check=False,
         capture_output=True,
         text=True,

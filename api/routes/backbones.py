@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import BatcherDep, RegistryDep, SettingsDep
 from api.inline import INLINE_RESPONSES, run_inline
 from api.schemas import BackboneResult
-from service.tasks import BackboneParams
+from service.jobs.tasks import BackboneParams
 
 router = APIRouter(prefix="/v1", tags=["backbones"])
 

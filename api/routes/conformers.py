@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import BatcherDep, RegistryDep, SettingsDep
 from api.inline import INLINE_RESPONSES, run_inline
 from api.schemas import ConformerResult
-from service.tasks import ConformerParams
+from service.jobs.tasks import ConformerParams
 
 router = APIRouter(prefix="/v1", tags=["conformers"])
 

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from api.deps import OwnerDep, RegistryDep, SettingsDep, StoreDep
 from api.schemas import JobCreate, JobList, JobPublic
-from service.jobstore import FINISHED, JobStatus
-from service.tasks import TASKS, InvalidTaskInput
-from service.worker import results_path
+from service.jobs.records import FINISHED, JobStatus
+from service.jobs.tasks import TASKS, InvalidTaskInput
+from service.jobs.worker import results_path
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import BatcherDep, RegistryDep, SettingsDep
 from api.inline import INLINE_RESPONSES, run_inline
 from api.schemas import MoleculeResult
-from service.tasks import MoleculeParams
+from service.jobs.tasks import MoleculeParams
 
 router = APIRouter(prefix="/v1", tags=["molecules"])
 

@@ -12,9 +12,8 @@ from torch import Tensor, nn
 
 from models.interpolant import Interpolant
 from models.networks.backbone_net import BackboneNet
-from models.samplers import CancelCheck, ProgressCallback
+from models.samplers import CancelCheck, ProgressCallback, SamplingConfig, make_sampler
 from models.spaces import PointClouds
-from models.tasks.conformer import SamplingConfig, make_sampler
 
 __all__ = [
     "ANGSTROM_PER_NM",

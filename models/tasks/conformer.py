@@ -6,56 +6,14 @@ ODE/SDE, the three baselines with the plain ones (ARCHITECTURE.md, "Symmetry tre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import torch
 from torch import Tensor, nn
 
 from models.interpolant import Interpolant
-from models.samplers import CancelCheck, ODESampler, ProgressCallback, Sampler, SDESampler
+from models.samplers import CancelCheck, ProgressCallback, SamplingConfig, make_sampler
 from models.spaces import PointClouds
 
-__all__ = ["SamplingConfig", "make_sampler", "sample_conformers"]
-
-
-@dataclass(frozen=True)
-class SamplingConfig:
-    """How to sample: ``ode`` (Heun) or ``sde`` (Euler–Maruyama, noise scale ``gamma``).
-
-    ``gamma`` 1 samples the model's distribution; below 1, a lower temperature (Proteina's
-    noise scale, see :mod:`models.samplers.sde`). ``start_time`` above 0 integrates from a
-    partly noised starting structure at that time (partial diffusion; the caller gives it).
-    """
-
-    sampler: Literal["ode", "sde"] = "ode"
-    num_steps: int = 20
-    gamma: float = 1.0
-    time_exponent: float = 2.0
-    start_time: float = 0.0
-
-
-def make_sampler(treatment: str, config: SamplingConfig, interpolant: Interpolant) -> Sampler:
-    """The sampler for a checkpoint of ``treatment``."""
-    quotient = treatment == "quotient"
-    if config.sampler == "ode":
-        return ODESampler(
-            interpolant,
-            num_steps=config.num_steps,
-            quotient=quotient,
-            time_exponent=config.time_exponent,
-            start_time=config.start_time,
-        )
-    if config.sampler == "sde":
-        return SDESampler(
-            interpolant,
-            num_steps=config.num_steps,
-            quotient=quotient,
-            gamma=config.gamma,
-            time_exponent=config.time_exponent,
-            start_time=config.start_time,
-        )
-    raise ValueError(f"unknown sampler {config.sampler!r}; choose 'ode' or 'sde'")
+__all__ = ["sample_conformers"]
 
 
 @torch.no_grad()

@@ -14,9 +14,8 @@ import torch
 from torch import Tensor, nn
 
 from models.interpolant import Interpolant
-from models.samplers import CancelCheck, ProgressCallback
+from models.samplers import CancelCheck, ProgressCallback, SamplingConfig, make_sampler
 from models.spaces import AtomClouds
-from models.tasks.conformer import SamplingConfig, make_sampler
 
 __all__ = [
     "FEATURE_SCALE",

@@ -6,8 +6,8 @@ import zipfile
 import pytest
 
 from chem.proteins import read_structure
+from tests.api.cli.test_backbones import save_tiny_backbone_checkpoint
 from tests.api.conftest import start_server, stop_server, wait_for
-from tests.test_backbones_cli import save_tiny_backbone_checkpoint
 
 
 @pytest.fixture(scope="module")

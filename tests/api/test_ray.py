@@ -56,7 +56,7 @@ def test_a_standalone_ray_pool_serves_an_api_without_workers(tmp_path):
     env = {**os.environ, "QSDIFF_STATE_DIR": str(tmp_path)}
     with (tmp_path / "pool.log").open("wb") as log:
         pool = subprocess.Popen(
-            [sys.executable, "-m", "service", "worker", "--executor", "ray", "--count", "1"],
+            [sys.executable, "-m", "api.cli", "worker", "--executor", "ray", "--count", "1"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -87,7 +87,7 @@ def test_concurrent_inline_requests_share_a_batch_and_keep_their_answers(server)
     [
         ({"smiles": ["C1CC"]}, ["smiles", 0], "could not parse"),
         ({"smiles": ["CCO", "[Se]"]}, ["smiles", 1], "element Se"),
-        ({"smiles": ["C" * 70]}, ["smiles", 0], "the limit is 64"),
+        ({"smiles": ["C" * 90]}, ["smiles", 0], "the limit is 256"),
         ({"smiles": ["CCO"], "num_samples": -1}, ["body", "num_samples"], "greater than"),
         ({"smiles": ["CCO"], "num_samples": 10**6}, ["body", "num_samples"], "less than"),
         ({"smiles": ["CCO"], "treatment": "edm"}, ["body", "treatment"], "quotient"),

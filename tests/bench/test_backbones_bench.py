@@ -6,8 +6,8 @@ import math
 import pytest
 
 from service.config import Settings
+from tests.api.cli.test_backbones import save_tiny_backbone_checkpoint
 from tests.helpers import run_qsdiff
-from tests.test_backbones_cli import save_tiny_backbone_checkpoint
 
 
 @pytest.mark.skipif(

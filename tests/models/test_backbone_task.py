@@ -13,10 +13,10 @@ from models.networks.backbone_net import (
     BackboneNetConfig,
     sequence_offsets,
 )
+from models.samplers import SamplingConfig
 from models.tasks.backbone import chain_distance_loss, denoise_backbones, sample_backbones
-from models.tasks.conformer import SamplingConfig
 from models.training import TrainConfig, Trainer
-from service.backbone_data import BackboneCrops, backbone_data
+from service.backbones.data import BackboneCrops, backbone_data
 
 
 def _helix(length: int) -> np.ndarray:

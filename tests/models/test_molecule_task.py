@@ -8,11 +8,11 @@ from chem.edm_metrics import ELEMENTS
 from models import geometry
 from models.interpolant import Interpolant
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
+from models.samplers import SamplingConfig
 from models.spaces import AtomClouds
-from models.tasks.conformer import SamplingConfig
 from models.tasks.molecule import draw_sizes, encode_types, sample_molecules
 from models.training import TrainConfig, Trainer
-from service.molecule_data import MoleculeBatch, molecule_data
+from service.molecules.data import MoleculeBatch, molecule_data
 from tests.chem.fixtures import embedded
 from tests.helpers import ragged_clouds
 

@@ -8,7 +8,8 @@ from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES, featurize
 from models import geometry
 from models.interpolant import Interpolant
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
-from models.tasks.conformer import SamplingConfig, sample_conformers
+from models.samplers import SamplingConfig
+from models.tasks.conformer import sample_conformers
 from models.training import TrainConfig, Trainer
 from tests.chem.fixtures import embedded
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from models.aux import latent_actions as la
-from service.aux_latent import CHECKPOINT_NAME, load_models
+from service.aux.latent import CHECKPOINT_NAME, load_models
 from service.config import get_settings
 
 

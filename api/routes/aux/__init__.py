@@ -1,0 +1,1 @@
+"""One router per auxiliary group-action model (``/v1/aux/NAME/...``)."""

@@ -1,0 +1,1 @@
+"""Protein C-alpha backbones: generation, the job task, training data, training."""

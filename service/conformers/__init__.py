@@ -1,0 +1,1 @@
+"""Conformers from a molecular graph: generation, the job task, training data, training."""

@@ -1,0 +1,138 @@
+"""The ``conformers`` task: 3-D conformer ensembles for a list of SMILES."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from rdkit import Chem
+
+from chem.molecules import InputMolecule, conformer_mol, read_smiles
+from models.samplers import SamplingConfig
+from service.conformers.generate import ConformerJob, ConformerRequest, PackedRun
+from service.limits import MAX_SEED
+from service.registry import ModelRegistry
+from service.task import InvalidTaskInput, TaskOutput, TaskRun
+
+__all__ = ["ConformerParams", "ConformerTask"]
+
+
+class ConformerParams(BaseModel):
+    """Parameters of a conformer request (sync route and jobs alike)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"smiles": ["CCO", "C[C@H](N)C(=O)O"], "num_samples": 3}]},
+    )
+
+    smiles: list[str] = Field(min_length=1, max_length=10_000, description="input molecules")
+    num_samples: int = Field(5, ge=1, le=100, description="conformers per molecule")
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
+    sampler: Literal["ode", "sde"] = "ode"
+    num_steps: int = Field(20, ge=1, le=200)
+    start: Literal["noise", "etkdg"] = Field(
+        "noise", description="start from noise, or from an ETKDGv3 conformer (partial diffusion)"
+    )
+    start_time: float = Field(
+        0.5, gt=0.0, lt=1.0, description="where an ETKDG start is noised to (0: noise, 1: data)"
+    )
+    relax: Literal["none", "mmff"] = Field("none", description="MMFF94 minimisation afterwards")
+
+    _molecules: list[InputMolecule] | None = PrivateAttr(default=None)
+    """The SMILES parsed, once per request (by the check, reused by the run)."""
+
+    def job(self) -> ConformerJob:
+        """The generation job these parameters ask for."""
+        start_time = self.start_time if self.start == "etkdg" else 0.0
+        return ConformerJob(
+            self.num_samples,
+            SamplingConfig(self.sampler, self.num_steps, start_time=start_time),
+            self.seed,
+            start=self.start,
+            relax=self.relax,
+        )
+
+
+class ConformerTask:
+    """SMILES in; SDF (``sdf``) and a manifest (``json``) out."""
+
+    name: ClassVar[str] = "conformers"
+    params_model: ClassVar[type[BaseModel]] = ConformerParams
+    files: ClassVar[dict[str, str]] = {"sdf": "conformers.sdf", "json": "manifest.json"}
+
+    in_memory: ClassVar[bool] = True
+
+    @staticmethod
+    def _molecules(params: ConformerParams) -> list[InputMolecule]:
+        """The request's molecules, parsed once per request object."""
+        if params._molecules is None:
+            params._molecules = read_smiles(params.smiles)
+        return params._molecules
+
+    def check(self, params: ConformerParams, registry: ModelRegistry) -> int:
+        """Every SMILES must parse and featurize; the treatment must be shipped."""
+        errors = [
+            {"loc": ["smiles", m.index], "msg": m.error}
+            for m in self._molecules(params)
+            if m.error is not None
+        ]
+        if params.treatment not in registry.treatments("conformer"):
+            shipped = registry.treatments("conformer")
+            errors.append(
+                {
+                    "loc": ["treatment"],
+                    "msg": f"no checkpoint for {params.treatment!r}; shipped: {shipped}",
+                }
+            )
+        if errors:
+            raise InvalidTaskInput(errors)
+        return len(params.smiles) * params.num_samples
+
+    def batch_key(self, params: ConformerParams) -> str:
+        """One model and one sampler setting per batch."""
+        job = params.job()
+        return f"{self.name}/{params.treatment}/{job.sampling}/{job.start}"
+
+    def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
+        """Each run's ``conformers.sdf`` and ``manifest.json``: in its ``out_dir``, or in memory."""
+        if len({self.batch_key(run.params) for run in runs}) != 1:
+            raise ValueError("a batch needs one treatment and sampler setting")
+        model = registry.get("conformer", runs[0].params.treatment)
+        requests = [ConformerRequest(self._molecules(run.params), run.params.job()) for run in runs]
+        packed = PackedRun(
+            model,
+            requests,
+            progress=lambda i, n: runs[i].progress(n),
+            cancelled=lambda i: runs[i].cancelled(),
+        )
+        samples: list[list[dict]] = [[] for _ in runs]
+        sinks = [io.StringIO() if run.out_dir is None else None for run in runs]
+        with contextlib.ExitStack() as stack:
+            writers = []
+            for run, sink in zip(runs, sinks, strict=True):
+                if sink is None:
+                    run.out_dir.mkdir(parents=True, exist_ok=True)
+                target = sink if sink is not None else str(run.out_dir / "conformers.sdf")
+                writers.append(stack.enter_context(Chem.SDWriter(target)))
+            for i, record in packed:
+                writers[i].write(conformer_mol(record))
+                samples[i].append(dict(record.properties))
+        outputs: list[TaskOutput | None] = []
+        for i, run in enumerate(runs):
+            if i in packed.cancelled_requests:
+                outputs.append(None)
+                continue
+            manifest = {"task": self.name, "params": run.params.model_dump(), "samples": samples[i]}
+            text = json.dumps(manifest, indent=1)
+            if run.out_dir is None:
+                texts = {"sdf": sinks[i].getvalue(), "json": text}
+            else:
+                (run.out_dir / "manifest.json").write_text(text)
+                texts = {}
+            outputs.append(TaskOutput(dict(self.files), manifest, texts))
+        return outputs

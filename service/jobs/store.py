@@ -1,0 +1,359 @@
+"""The job store: the source of truth for every job (SQLAlchemy; SQLite in WAL mode by default).
+
+A job is one request: task, parameters, status, progress, attempts, timestamps, result. Workers
+take jobs by *leasing* them: a lease names the worker and expires unless renewed by heartbeats;
+an expired lease makes the job leasable again (the worker is presumed dead), and a job whose
+attempts run out is failed with its last error. Claims are atomic compare-and-set updates, so
+two workers never hold the same job; on PostgreSQL candidates are also read ``FOR UPDATE SKIP
+LOCKED``, so workers on many machines pass over each other's rows instead of queueing on them.
+The schema is kept current by Alembic migrations (:mod:`service.jobs.migrate`); the records
+and the table are :mod:`service.jobs.records`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.jobs.migrate import migrate
+from service.jobs.records import (
+    Heartbeat,
+    Job,
+    JobNotFound,
+    JobRow,
+    JobStatus,
+    LeaseLost,
+    utc_now,
+)
+
+__all__ = ["JobStore"]
+
+
+MAX_BATCH_JOBS = 256  # jobs one lease_more call may claim
+
+
+def _enable_sqlite_wal(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+class JobStore:
+    """Jobs in a database at ``url`` (``sqlite:///path.db`` or ``postgresql+psycopg://...``)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            _enable_sqlite_wal(self.engine)
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Raise unless the database answers (for ``/readyz``)."""
+        with self._session() as session:
+            session.execute(select(func.count()).select_from(JobRow).limit(1))
+
+    def submit(
+        self,
+        task: str,
+        params: dict[str, Any],
+        total: int,
+        *,
+        idempotency_key: str | None = None,
+        max_attempts: int = 3,
+        owner: str | None = None,
+        batch_key: str | None = None,
+    ) -> tuple[Job, bool]:
+        """Queue a job; returns it and whether it is new (False: the key's earlier job).
+
+        ``owner`` (an API key's id) scopes the job: only that owner sees it. Idempotency keys
+        are scoped by owner too. Queued jobs with the same ``batch_key`` may be leased together
+        (:meth:`lease_more`) and run as one batch.
+        """
+        if idempotency_key is not None and owner is not None:
+            idempotency_key = f"{owner}:{idempotency_key}"
+        now = utc_now()
+        row = JobRow(
+            id=secrets.token_hex(16),
+            task=task,
+            params=params,
+            status=JobStatus.QUEUED.value,
+            progress_done=0,
+            progress_total=total,
+            attempts=0,
+            max_attempts=max_attempts,
+            idempotency_key=idempotency_key,
+            cancel_requested=False,
+            owner=owner,
+            batch_key=batch_key,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with self._session() as session:
+                session.add(row)
+            return Job._from_row(row), True
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            with self._session() as session:
+                found = session.scalars(
+                    select(JobRow).where(JobRow.idempotency_key == idempotency_key)
+                ).one()
+                return Job._from_row(found), False
+
+    @staticmethod
+    def _visible(row: JobRow | None, job_id: str, owner: str | None) -> JobRow:
+        if row is None or (owner is not None and row.owner != owner):
+            raise JobNotFound(f"no job with id {job_id!r}")
+        return row
+
+    def get(self, job_id: str, owner: str | None = None) -> Job:
+        """The job, or :class:`JobNotFound` (also when it belongs to another owner)."""
+        with self._session() as session:
+            return Job._from_row(self._visible(session.get(JobRow, job_id), job_id, owner))
+
+    def list(
+        self,
+        status: JobStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        owner: str | None = None,
+    ) -> tuple[list[Job], int]:
+        """Newest first, optionally of one status and one owner; the page and the total."""
+        query = select(JobRow)
+        count = select(func.count()).select_from(JobRow)
+        if owner is not None:
+            query = query.where(JobRow.owner == owner)
+            count = count.where(JobRow.owner == owner)
+        if status is not None:
+            query = query.where(JobRow.status == status.value)
+            count = count.where(JobRow.status == status.value)
+        query = query.order_by(JobRow.created_at.desc(), JobRow.id).limit(limit).offset(offset)
+        with self._session() as session:
+            rows = session.scalars(query).all()
+            return [Job._from_row(r) for r in rows], int(session.scalar(count) or 0)
+
+    def counts(self) -> dict[JobStatus, int]:
+        """Number of jobs in every status (for ``/metrics``)."""
+        with self._session() as session:
+            rows = session.execute(
+                select(JobRow.status, func.count()).group_by(JobRow.status)
+            ).all()
+        found = {JobStatus(status): int(n) for status, n in rows}
+        return {status: found.get(status, 0) for status in JobStatus}
+
+    def samples_completed(self) -> int:
+        """Samples of all succeeded jobs (a counter for ``/metrics``)."""
+        with self._session() as session:
+            total = session.scalar(
+                select(func.coalesce(func.sum(JobRow.progress_total), 0)).where(
+                    JobRow.status == JobStatus.SUCCEEDED.value
+                )
+            )
+        return int(total or 0)
+
+    def cancel(self, job_id: str, owner: str | None = None) -> Job:
+        """Cancel: a queued job at once, a running one at its worker's next heartbeat.
+
+        Cancelling a finished job changes nothing and returns it as it is.
+        """
+        now = utc_now()
+        with self._session() as session:
+            row = self._visible(session.get(JobRow, job_id, with_for_update=True), job_id, owner)
+            if row.status == JobStatus.QUEUED.value:
+                row.status = JobStatus.CANCELLED.value
+                row.finished_at = now
+            elif row.status == JobStatus.RUNNING.value:
+                row.cancel_requested = True
+            row.updated_at = now
+            return Job._from_row(row)
+
+    def lease(self, worker: str, seconds: float = 60.0) -> Job | None:
+        """Claim the oldest leasable job for ``worker`` (queued, or running with a dead lease).
+
+        A job whose lease expired ``max_attempts`` times is failed instead of handed out.
+        """
+        while True:
+            now = utc_now()
+            leasable = (JobRow.status == JobStatus.QUEUED.value) | (
+                (JobRow.status == JobStatus.RUNNING.value) & (JobRow.lease_expires_at < now)
+            )
+            with self._session() as session:
+                candidate = session.scalars(
+                    select(JobRow)
+                    .where(leasable)
+                    .order_by(JobRow.created_at)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
+                ).first()
+                if candidate is None:
+                    return None
+                if candidate.attempts >= candidate.max_attempts:
+                    session.execute(
+                        update(JobRow)
+                        .where(JobRow.id == candidate.id, leasable)
+                        .execution_options(synchronize_session=False)
+                        .values(
+                            status=JobStatus.FAILED.value,
+                            error=candidate.error
+                            or f"its worker was lost {candidate.attempts} times",
+                            finished_at=now,
+                            updated_at=now,
+                            lease_owner=None,
+                        )
+                    )
+                    continue
+                claimed = self._claim(session, candidate.id, leasable, worker, seconds, now)
+                if claimed is not None:
+                    return claimed
+
+    def lease_more(
+        self, worker: str, batch_key: str, max_samples: int, seconds: float = 60.0
+    ) -> list[Job]:
+        """Claim queued jobs of ``batch_key``, oldest first, of at most ``max_samples`` in all.
+
+        The worker runs them in one batch with a job it already leased (:meth:`lease`).
+        """
+        now = utc_now()
+        queued = JobRow.status == JobStatus.QUEUED.value
+        claimed: list[Job] = []
+        with self._session() as session:
+            candidates = session.execute(
+                select(JobRow.id, JobRow.progress_total)
+                .where(queued, JobRow.batch_key == batch_key)
+                .where(JobRow.progress_total <= max_samples)
+                .order_by(JobRow.created_at)
+                .limit(MAX_BATCH_JOBS)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for job_id, total in candidates:
+                if total > max_samples:
+                    continue
+                job = self._claim(session, job_id, queued, worker, seconds, now)
+                if job is not None:
+                    claimed.append(job)
+                    max_samples -= total
+        return claimed
+
+    @staticmethod
+    def _claim(
+        session: Session, job_id: str, leasable, worker: str, seconds: float, now: datetime
+    ) -> Job | None:
+        """Compare-and-set ``job_id`` to running under ``worker`` if it is still leasable."""
+        claimed = session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, leasable)
+            .execution_options(synchronize_session=False)
+            .values(
+                status=JobStatus.RUNNING.value,
+                lease_owner=worker,
+                lease_expires_at=now + timedelta(seconds=seconds),
+                attempts=JobRow.attempts + 1,
+                progress_done=0,
+                started_at=now,
+                updated_at=now,
+            )
+        )
+        if claimed.rowcount != 1:
+            return None
+        return Job._from_row(session.get(JobRow, job_id, populate_existing=True))
+
+    def _owned(self, session: Session, job_id: str, worker: str) -> JobRow:
+        row = session.get(JobRow, job_id, with_for_update=True)
+        if row is None:
+            raise JobNotFound(f"no job with id {job_id!r}")
+        if row.status != JobStatus.RUNNING.value or row.lease_owner != worker:
+            raise LeaseLost(f"worker {worker} no longer holds job {job_id}")
+        return row
+
+    def heartbeat(self, job_id: str, worker: str, done: int, seconds: float = 60.0) -> bool:
+        """Renew the lease and record progress; returns True when cancellation was asked."""
+        beat = self.heartbeat_many(worker, {job_id: done}, seconds)
+        if job_id in beat.lost:
+            raise LeaseLost(f"worker {worker} no longer holds job {job_id}")
+        return job_id in beat.cancel_requested
+
+    def heartbeat_many(self, worker: str, done: dict[str, int], seconds: float = 60.0) -> Heartbeat:
+        """Renew the leases of a batch and record each job's progress, in one transaction."""
+        now = utc_now()
+        beat = Heartbeat()
+        with self._session() as session:
+            for job_id in sorted(done):
+                row = session.get(JobRow, job_id, with_for_update=True)
+                if (
+                    row is None
+                    or row.status != JobStatus.RUNNING.value
+                    or (row.lease_owner != worker)
+                ):
+                    beat.lost.add(job_id)
+                    continue
+                row.progress_done = done[job_id]
+                row.lease_expires_at = now + timedelta(seconds=seconds)
+                row.updated_at = now
+                if row.cancel_requested:
+                    beat.cancel_requested.add(job_id)
+        return beat
+
+    def succeed(self, job_id: str, worker: str, result_path: str) -> Job:
+        """Finish the job with its result."""
+        return self._finish(job_id, worker, JobStatus.SUCCEEDED, result_path=result_path)
+
+    def mark_cancelled(self, job_id: str, worker: str) -> Job:
+        """The worker stopped the job because cancellation was asked."""
+        return self._finish(job_id, worker, JobStatus.CANCELLED)
+
+    def fail(self, job_id: str, worker: str, error: str) -> Job:
+        """Record a failed attempt: requeue while attempts remain, else fail with ``error``."""
+        now = utc_now()
+        with self._session() as session:
+            row = self._owned(session, job_id, worker)
+            row.error = error
+            row.lease_owner = None
+            row.lease_expires_at = None
+            row.updated_at = now
+            if row.attempts < row.max_attempts and not row.cancel_requested:
+                row.status = JobStatus.QUEUED.value
+            else:
+                row.status = JobStatus.FAILED.value
+                row.finished_at = now
+            return Job._from_row(row)
+
+    def _finish(
+        self, job_id: str, worker: str, status: JobStatus, result_path: str | None = None
+    ) -> Job:
+        now = utc_now()
+        with self._session() as session:
+            row = self._owned(session, job_id, worker)
+            row.status = status.value
+            row.result_path = result_path
+            row.finished_at = now
+            row.updated_at = now
+            row.lease_owner = None
+            row.lease_expires_at = None
+            if status == JobStatus.SUCCEEDED:
+                row.progress_done = row.progress_total
+            return Job._from_row(row)

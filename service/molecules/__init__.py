@@ -1,0 +1,1 @@
+"""De novo molecules (QM9-like): generation, the job task, training data, training."""

@@ -1,0 +1,114 @@
+"""The ``molecules`` task: de novo 3-D molecules (QM9-like) with EDM's per-molecule metrics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chem.generated import GeneratedMolecule, write_molecule_files
+from models.samplers import SamplingConfig
+from service.limits import MAX_SEED
+from service.molecules.generate import MoleculeRequest, PackedMolecules
+from service.registry import ModelRegistry
+from service.task import InvalidTaskInput, TaskOutput, TaskRun
+
+__all__ = ["MoleculeParams", "MoleculeTask"]
+
+
+class MoleculeParams(BaseModel):
+    """Parameters of a de novo molecule request (sync route and jobs alike)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"num_samples": 4, "seed": 1}, {"num_samples": 2, "num_atoms": 12}]
+        },
+    )
+
+    num_samples: int = Field(10, ge=1, le=10_000, description="molecules to generate")
+    num_atoms: int | None = Field(
+        None, ge=1, description="atoms per molecule (default: drawn from the training sizes)"
+    )
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
+    sampler: Literal["ode", "sde"] = "ode"
+    num_steps: int = Field(50, ge=1, le=1000)
+
+
+class MoleculeTask:
+    """Sizes in; SDF (molecules with bonds), XYZ (flagged ones) and a manifest out."""
+
+    name: ClassVar[str] = "molecules"
+    params_model: ClassVar[type[BaseModel]] = MoleculeParams
+    files: ClassVar[dict[str, str]] = {
+        "sdf": "molecules.sdf",
+        "xyz": "molecules.xyz",
+        "json": "manifest.json",
+    }
+
+    def check(self, params: MoleculeParams, registry: ModelRegistry) -> int:
+        """The treatment must be shipped and the size within what it was trained on."""
+        shipped = registry.treatments("molecule")
+        if params.treatment not in shipped:
+            msg = f"no molecule checkpoint for {params.treatment!r}; shipped: {shipped}"
+            raise InvalidTaskInput([{"loc": ["treatment"], "msg": msg}])
+        if params.num_atoms is not None:
+            largest = len(registry.get("molecule", params.treatment).size_histogram) - 1
+            if params.num_atoms > largest:
+                msg = f"{params.num_atoms} atoms; the model was trained on at most {largest}"
+                raise InvalidTaskInput([{"loc": ["num_atoms"], "msg": msg}])
+        return params.num_samples
+
+    def batch_key(self, params: MoleculeParams) -> str:
+        """One model and one sampler setting per batch."""
+        return f"{self.name}/{params.treatment}/{params.sampler}/{params.num_steps}"
+
+    def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
+        """Write ``molecules.sdf``, ``molecules.xyz`` (if needed) and ``manifest.json``."""
+        if len({self.batch_key(run.params) for run in runs}) != 1:
+            raise ValueError("a batch needs one treatment and sampler setting")
+        model = registry.get("molecule", runs[0].params.treatment)
+        requests = [
+            MoleculeRequest(
+                run.params.num_samples,
+                SamplingConfig(run.params.sampler, run.params.num_steps),
+                run.params.seed,
+                run.params.num_atoms,
+            )
+            for run in runs
+        ]
+        packed = PackedMolecules(
+            model,
+            requests,
+            progress=lambda i, n: runs[i].progress(n),
+            cancelled=lambda i: runs[i].cancelled(),
+        )
+        molecules: list[list[GeneratedMolecule]] = [[] for _ in runs]
+        for i, molecule in packed:
+            molecules[i].append(molecule)
+        outputs: list[TaskOutput | None] = []
+        for i, run in enumerate(runs):
+            if i in packed.cancelled_requests:
+                outputs.append(None)
+                continue
+            run.out_dir.mkdir(parents=True, exist_ok=True)
+            in_sdf, in_xyz = write_molecule_files(
+                molecules[i], run.out_dir / "molecules.sdf", run.out_dir / "molecules.xyz"
+            )
+            samples = [m.properties for m in molecules[i]]
+            manifest = {
+                "task": self.name,
+                "params": run.params.model_dump(),
+                "in_sdf": in_sdf,
+                "in_xyz": in_xyz,
+                "samples": samples,
+            }
+            (run.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+            files = {"sdf": "molecules.sdf", "json": "manifest.json"}
+            if in_xyz:
+                files["xyz"] = "molecules.xyz"
+            outputs.append(TaskOutput(files, manifest))
+        return outputs

@@ -1,0 +1,1 @@
+"""What every ``qsdiff train`` task shares: the loop, checkpoint files."""

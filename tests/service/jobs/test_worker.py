@@ -1,0 +1,48 @@
+"""The worker runs compatible jobs as one batch, and each job gets its solo result."""
+
+import numpy as np
+from rdkit import Chem
+
+from service.config import Settings
+from service.jobs.records import JobStatus
+from service.jobs.tasks import TASKS, ConformerParams
+from service.jobs.worker import Worker
+
+
+def _submit(worker: Worker, **params) -> str:
+    task = TASKS["conformers"]
+    checked = ConformerParams(**params)
+    job, _ = worker.store.submit(
+        task.name,
+        checked.model_dump(),
+        task.check(checked, worker.registry),
+        batch_key=task.batch_key(checked),
+    )
+    return job.id
+
+
+def _coordinates(worker: Worker, job_id: str) -> np.ndarray:
+    path = worker.store.get(job_id).result_path
+    mols = list(Chem.SDMolSupplier(f"{path}/conformers.sdf", removeHs=False))
+    return np.stack([mol.GetConformer().GetPositions() for mol in mols])
+
+
+def test_compatible_jobs_run_in_one_batch_with_their_solo_results(tmp_path):
+    worker = Worker(Settings(state_dir=tmp_path), name="w")
+    batched = [
+        _submit(worker, smiles=["CCO", "c1ccncc1"], num_samples=2, num_steps=4, seed=1),
+        _submit(worker, smiles=["CC(=O)N"], num_samples=3, num_steps=4, seed=2),
+    ]
+    other_steps = _submit(worker, smiles=["CCO"], num_samples=1, num_steps=5)
+    assert worker.run_once()
+    assert [worker.store.get(j).status for j in batched] == [JobStatus.SUCCEEDED] * 2
+    assert worker.store.get(other_steps).status == JobStatus.QUEUED  # another batch key
+    assert worker.run_once()
+    assert worker.store.get(other_steps).status == JobStatus.SUCCEEDED
+    alone = _submit(worker, smiles=["CC(=O)N"], num_samples=3, num_steps=4, seed=2)
+    assert worker.run_once()
+    assert len(_coordinates(worker, alone)) == 3
+    np.testing.assert_allclose(
+        _coordinates(worker, alone), _coordinates(worker, batched[1]), atol=2e-4
+    )
+    assert not worker.run_once()
