@@ -121,7 +121,9 @@ def load_backbone_model(path: Path, device: str = "cpu") -> LoadedModel:
 
 LOADERS = {
     "conformer": load_conformer_model,
+    "conformer-druglike": load_conformer_model,
     "molecule": load_molecule_model,
     "backbone": load_backbone_model,
 }
-"""Checkpoint loader of each task (checkpoints are named ``TASK-TREATMENT.pt``)."""
+"""Checkpoint loader of each task (checkpoints are named ``TASK-TREATMENT.pt``; the conformer
+pair trained on drug-like molecules is the task ``conformer-druglike``)."""

@@ -44,7 +44,7 @@ class ModelRegistry:
         """Every shipped checkpoint, with its card (empty when it has none)."""
         infos = []
         for path in sorted(self.checkpoint_dir.glob("*-*.pt")):
-            task, _, treatment = path.stem.partition("-")
+            task, _, treatment = path.stem.rpartition("-")
             card_path = path.with_suffix(".json")
             card = json.loads(card_path.read_text()) if card_path.is_file() else {}
             infos.append(ModelInfo(task, treatment, path, card))

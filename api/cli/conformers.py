@@ -48,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="of an ETKDG start: 0 is pure noise, 1 the conformer itself (below 1)",
     )
     parser.add_argument("--relax", choices=("none", "mmff"), default="none")
+    parser.add_argument(
+        "--model",
+        choices=("qm9", "druglike"),
+        default="qm9",
+        help="the checkpoint pair trained on QM9, or the one fine-tuned on drug-like molecules",
+    )
 
 
 def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) -> int:
@@ -62,6 +68,7 @@ def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) 
         "start": args.start,
         "start_time": args.start_time,
         "relax": args.relax,
+        "model": args.model,
     }
     return run_conformer_jobs(
         args.server, usable, params, args.output, progress, api_key=args.api_key
@@ -74,8 +81,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         molecules = read_inputs(args.input)
         model = None
         if args.server is None:
+            name = "conformer" if args.model == "qm9" else "conformer-druglike"
             model = load_conformer_model(
-                args.checkpoint or settings.checkpoint_dir / f"conformer-{args.treatment}.pt",
+                args.checkpoint or settings.checkpoint_dir / f"{name}-{args.treatment}.pt",
                 args.device,
             )
     except (FileNotFoundError, ValueError) as e:

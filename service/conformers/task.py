@@ -42,6 +42,14 @@ class ConformerParams(BaseModel):
         0.5, gt=0.0, lt=1.0, description="where an ETKDG start is noised to (0: noise, 1: data)"
     )
     relax: Literal["none", "mmff"] = Field("none", description="MMFF94 minimisation afterwards")
+    model: Literal["qm9", "druglike"] = Field(
+        "qm9", description="the checkpoint pair trained on QM9, or the one fine-tuned on drug-likes"
+    )
+
+    @property
+    def checkpoint_task(self) -> str:
+        """The registry's task name of the chosen model."""
+        return "conformer" if self.model == "qm9" else "conformer-druglike"
 
     _molecules: list[InputMolecule] | None = PrivateAttr(default=None)
     """The SMILES parsed, once per request (by the check, reused by the run)."""
@@ -81,12 +89,13 @@ class ConformerTask:
             for m in self._molecules(params)
             if m.error is not None
         ]
-        if params.treatment not in registry.treatments("conformer"):
-            shipped = registry.treatments("conformer")
+        shipped = registry.treatments(params.checkpoint_task)
+        if params.treatment not in shipped:
             errors.append(
                 {
                     "loc": ["treatment"],
-                    "msg": f"no checkpoint for {params.treatment!r}; shipped: {shipped}",
+                    "msg": f"no {params.model} checkpoint for {params.treatment!r}; "
+                    f"shipped: {shipped}",
                 }
             )
         if errors:
@@ -96,13 +105,13 @@ class ConformerTask:
     def batch_key(self, params: ConformerParams) -> str:
         """One model and one sampler setting per batch."""
         job = params.job()
-        return f"{self.name}/{params.treatment}/{job.sampling}/{job.start}"
+        return f"{self.name}/{params.model}/{params.treatment}/{job.sampling}/{job.start}"
 
     def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
         """Each run's ``conformers.sdf`` and ``manifest.json``: in its ``out_dir``, or in memory."""
         if len({self.batch_key(run.params) for run in runs}) != 1:
             raise ValueError("a batch needs one treatment and sampler setting")
-        model = registry.get("conformer", runs[0].params.treatment)
+        model = registry.get(runs[0].params.checkpoint_task, runs[0].params.treatment)
         requests = [ConformerRequest(self._molecules(run.params), run.params.job()) for run in runs]
         packed = PackedRun(
             model,

@@ -32,6 +32,31 @@ def test_health_readiness_and_models(server):
         assert "quotient" in {m["treatment"] for m in models}
 
 
+def test_drug_like_conformers_from_etkdg_relaxed_carry_their_checks(server):
+    body = {
+        "smiles": ["CC(C)Cc1ccc(C(C)C(=O)[O-])cc1"],  # ibuprofen, deprotonated
+        "num_samples": 2,
+        "model": "druglike",
+        "start": "etkdg",
+        "start_time": 0.6,
+        "num_steps": 4,
+        "relax": "mmff",
+    }
+    with server.client() as client:
+        answer = client.post("/v1/conformers", json=body)
+        qm9 = client.post("/v1/conformers", json={"smiles": body["smiles"], "num_samples": 1})
+    assert answer.status_code == 200, answer.text
+    for sample in answer.json()["samples"]:
+        assert sample["checkpoint"] == "conformer-druglike-quotient.pt"
+        assert sample["in_domain"] == 1
+        assert sample["mmff94_strain"] < 0.1  # relaxed
+        assert sample["posebusters_pass"] == 1
+        assert (sample["start"], sample["start_time"], sample["relax"]) == ("etkdg", 0.6, "mmff")
+    (flagged,) = qm9.json()["samples"]  # the QM9 pair has never seen 15 heavy atoms
+    assert flagged["in_domain"] == 0
+    assert "heavy atoms" in flagged["domain_notes"]
+
+
 def test_the_docs_page_loads_swagger_ui_from_this_server(server):
     with server.client() as client:
         page = client.get("/docs")
@@ -88,6 +113,8 @@ def test_concurrent_inline_requests_share_a_batch_and_keep_their_answers(server)
         ({"smiles": ["C1CC"]}, ["smiles", 0], "could not parse"),
         ({"smiles": ["CCO", "[Se]"]}, ["smiles", 1], "element Se"),
         ({"smiles": ["C" * 90]}, ["smiles", 0], "the limit is 256"),
+        ({"smiles": ["CCO"], "start_time": 1.0}, ["body", "start_time"], "less than"),
+        ({"smiles": ["CCO"], "model": "zinc"}, ["body", "model"], "'qm9' or 'druglike'"),
         ({"smiles": ["CCO"], "num_samples": -1}, ["body", "num_samples"], "greater than"),
         ({"smiles": ["CCO"], "num_samples": 10**6}, ["body", "num_samples"], "less than"),
         ({"smiles": ["CCO"], "treatment": "edm"}, ["body", "treatment"], "quotient"),
