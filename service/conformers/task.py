@@ -94,7 +94,7 @@ class ConformerTask:
             errors.append(
                 {
                     "loc": ["treatment"],
-                    "msg": f"no {params.model} checkpoint for {params.treatment!r}; "
+                    "msg": f"no checkpoint for {params.treatment!r} (model {params.model}); "
                     f"shipped: {shipped}",
                 }
             )
