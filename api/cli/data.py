@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="output folder (default: CACHE_DIR/druglike)")
     parser.add_argument("--smiles", type=Path, help="your own SMILES file instead of the sources")
     parser.add_argument("--limit", type=int_in(1), default=50_000, help="candidate molecules")
-    parser.add_argument("--chunk-size", type=int_in(1), default=100, help="molecules per shard")
+    parser.add_argument("--chunk-size", type=int_in(1), default=50, help="molecules per shard")
     parser.add_argument("--workers", type=int_in(1, 64), default=1, help="processes")
     parser.add_argument("--seed", type=int_in(1, 2**31 - 2), default=7)
 
@@ -44,5 +44,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         smiles_file=args.smiles,
         excluded_sdf=tuning if tuning.is_file() else None,
     )
-    print(json.dumps(build_druglike(build)))
+    try:
+        totals = build_druglike(build)
+    except ValueError as e:
+        raise SystemExit(f"qsdiff data: {e}") from None
+    print(json.dumps(totals))
     return 0

@@ -66,7 +66,7 @@ class DruglikeBuild:
     out_dir: Path
     wheel_dir: Path
     limit: int = 50_000  # candidates (before filtering)
-    chunk_size: int = 100
+    chunk_size: int = 50
     workers: int = 1
     seed: int = 7
     smiles_file: Path | None = None  # a user's own SMILES instead of the shipped sources
@@ -247,9 +247,28 @@ def _totals(out_dir: Path) -> dict:
     return totals
 
 
+def _check_same_build(build: DruglikeBuild) -> None:
+    """Refuse to add shards cut differently to a folder a build with other settings began.
+
+    Shard ``k`` holds candidates ``[k * chunk_size, (k + 1) * chunk_size)`` of one ordered list,
+    so a resumed build must cut the same list the same way.
+    """
+    card_path = build.out_dir / "card.json"
+    if not card_path.is_file():
+        return
+    card = json.loads(card_path.read_text())
+    for key, value in (("chunk_size", build.chunk_size), ("seed", build.seed)):
+        if card.get(key) != value:
+            raise ValueError(
+                f"{build.out_dir} was built with {key} {card.get(key)}, not {value}: "
+                f"rerun with that {key}, or build into another folder (--out)"
+            )
+
+
 def build_druglike(build: DruglikeBuild, show_progress: bool = True) -> dict:
     """Build every missing shard of ``build``; returns the totals over all complete shards."""
     build.out_dir.mkdir(parents=True, exist_ok=True)
+    _check_same_build(build)
     for stale in build.out_dir.glob("*.tmp"):  # left by an interrupted build
         stale.unlink()
     excluded = read_tuning_keys(build.excluded_sdf) if build.excluded_sdf else frozenset()

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -49,3 +50,9 @@ def test_the_set_reads_every_conformer_of_every_molecule(built):
     assert torch.allclose(item.pos.mean(0), torch.zeros(3), atol=1e-4)
     assert DruglikeSet(build.out_dir, max_atoms=9).smiles == ["CCO"]
     assert data.refresh() == 0
+
+
+def test_a_resumed_build_must_cut_the_list_the_same_way(built):
+    build, _ = built
+    with pytest.raises(ValueError, match="chunk_size 2, not 3"):
+        build_druglike(replace(build, chunk_size=3), show_progress=False)
