@@ -24,16 +24,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from posebusters import PoseBusters
 from rdkit import Chem, RDLogger
 from rdkit.Chem import rdMolAlign
 from tqdm import tqdm
 
 from bench.labels import method_labels
 from bench.relax import PROCESSES, process_pool, relax_all
+from chem.conformer_checks import conformer_checks
 from chem.crystal_ligands import CrystalLigand, read_crystal_ligands
 from chem.etkdg import embed_conformers
-from chem.forcefield import mmff_score
 from chem.molecules import InputMolecule, read_smiles
 from chem.stereo import set_coordinates
 from models.samplers import SamplingConfig
@@ -100,20 +99,22 @@ def min_rmsds(
 
 
 def quality(inputs: list[InputMolecule], conformers: Conformers) -> dict[str, float]:
-    """Median MMFF94 local strain (kcal/mol) and PoseBusters "mol" pass rate of the conformers."""
-    strains, placed, expected = [], [], 0
+    """Median MMFF94 local strain (kcal/mol) and PoseBusters "mol" pass rate of the conformers.
+
+    The same checks every served conformer carries (:func:`chem.conformer_checks`); a ligand
+    without conformers counts as one failed conformer.
+    """
+    strains, passed, expected = [], 0, 0
     for molecule, coords in zip(inputs, conformers, strict=True):
         expected += 1 if coords is None else len(coords)
         for c in [] if coords is None else coords:
-            placed.append(set_coordinates(molecule.mol, c))
-            try:
-                strains.append(mmff_score(molecule.mol, c, max_iters=2000).strain)
-            except ValueError:
-                continue
-    passed = PoseBusters(config="mol").bust(placed, None, None).all(axis=1).sum() if placed else 0
+            checks = conformer_checks(molecule.mol, c)
+            passed += int(checks["posebusters_pass"])
+            if isinstance(checks["mmff94_strain"], float):
+                strains.append(checks["mmff94_strain"])
     return {
         "median_mmff_strain": float(np.median(strains)) if strains else float("nan"),
-        "posebusters_pass": float(passed) / max(expected, 1),
+        "posebusters_pass": passed / max(expected, 1),
     }
 
 

@@ -26,7 +26,6 @@ class MMFFScore:
     energy: float
     strain: float
     relaxed: np.ndarray  # [N, 3] Å
-    relaxed_energy: float
 
 
 def mmff_score(mol: Chem.Mol, coords: np.ndarray, max_iters: int = MMFF_MAX_ITERS) -> MMFFScore:
@@ -43,4 +42,4 @@ def mmff_score(mol: Chem.Mol, coords: np.ndarray, max_iters: int = MMFF_MAX_ITER
     field.Minimize(maxIts=max_iters)
     relaxed_energy = field.CalcEnergy()
     relaxed = np.array(field.Positions()).reshape(-1, 3)
-    return MMFFScore(float(energy), float(energy - relaxed_energy), relaxed, float(relaxed_energy))
+    return MMFFScore(float(energy), float(energy - relaxed_energy), relaxed)

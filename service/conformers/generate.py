@@ -137,6 +137,7 @@ class PackedRun:
         self._domain_notes: dict[tuple[int, int], list[str]] = {}
         self.model, self.requests, self.stereo_retries = model, requests, stereo_retries
         self._starts: dict[tuple[int, int], np.ndarray | None] = {}
+        self._interpolant = Interpolant()  # the one sample_conformers integrates under
         device = next(model.net.parameters()).device.type
         self._packer = Packer(
             self._units(),
@@ -183,7 +184,7 @@ class PackedRun:
         if job.start == "noise":
             return x0
         t = torch.tensor(job.sampling.start_time)
-        return Interpolant().interpolate(x0, self._etkdg_start(unit), t)
+        return self._interpolant.interpolate(x0, self._etkdg_start(unit), t)
 
     def _sample(
         self, pack: list[_Unit], attempt: int, cancelled: Callable[[], bool]
