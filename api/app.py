@@ -67,8 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Quotient-space SE(3) diffusion for molecular structures.",
         lifespan=lifespan,
-        docs_url=None,  # install_docs serves /docs without a CDN
+        docs_url=None,  # install_docs serves /docs without a CDN, and the schema, both guarded
         redoc_url=None,
+        openapi_url=None,
     )
     app.include_router(health.router)
     routers = (

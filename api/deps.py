@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -14,7 +15,15 @@ from service.jobs.inline import InlineBatcher
 from service.jobs.store import JobStore
 from service.registry import ModelRegistry
 
-__all__ = ["BatcherDep", "OwnerDep", "RegistryDep", "SettingsDep", "StoreDep", "require_key"]
+__all__ = [
+    "BatcherDep",
+    "OwnerDep",
+    "RegistryDep",
+    "SettingsDep",
+    "StoreDep",
+    "key_unless_public",
+    "require_key",
+]
 
 
 def _settings(request: Request) -> Settings:
@@ -54,7 +63,9 @@ def require_key(
     if not keys:
         return None
     given = credentials.credentials if credentials is not None else ""
-    if not any(hmac.compare_digest(given, key) for key in keys):
+    # bytes, not str: compare_digest refuses non-ASCII text, and any header text is a wrong key
+    given_bytes = given.encode("utf-8", "replace")
+    if not any(hmac.compare_digest(given_bytes, key.encode()) for key in keys):
         raise HTTPException(
             status_code=401,
             detail="a valid API key is required: send 'Authorization: Bearer KEY'",
@@ -64,3 +75,16 @@ def require_key(
 
 
 OwnerDep = Annotated[str | None, Depends(require_key)]
+
+
+def key_unless_public(setting: str) -> Callable[..., None]:
+    """A dependency: the API key, unless the boolean ``setting`` opens the route to anyone."""
+
+    def guard(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if not getattr(request.app.state.settings, setting):
+            require_key(request, credentials)
+
+    return guard

@@ -7,13 +7,15 @@ replica and worker process; latency is measured per API process.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import key_unless_public
 from service.jobs.inline import InlineBatcher
 from service.jobs.local_executor import LocalExecutor
 from service.jobs.records import JobStatus
@@ -59,6 +61,37 @@ class _ServiceCollector(Collector):
             )
 
 
+class _Latency:
+    """ASGI middleware: each request's latency by method, route and status.
+
+    Plain ASGI rather than ``@app.middleware("http")``, whose task groups would wrap errors
+    raised while a route reads its body (the body limit's 413) into exception groups.
+    """
+
+    def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
+        self.app, self.histogram = app, histogram
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.histogram.labels(scope["method"], path, str(status)).observe(
+                time.perf_counter() - start
+            )
+
+
 def install_metrics(app: FastAPI) -> None:
     """Add the latency middleware and ``GET /metrics``."""
     registry = CollectorRegistry()
@@ -70,20 +103,12 @@ def install_metrics(app: FastAPI) -> None:
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     )
     registry.register(_ServiceCollector(app))
+    app.add_middleware(_Latency, histogram=latency)
 
-    @app.middleware("http")
-    async def _time_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        latency.labels(request.method, path, str(response.status_code)).observe(
-            time.perf_counter() - start
-        )
-        return response
-
-    @app.get("/metrics", include_in_schema=False)
+    @app.get(
+        "/metrics",
+        include_in_schema=False,
+        dependencies=[Depends(key_unless_public("metrics_public"))],
+    )
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

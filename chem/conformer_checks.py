@@ -17,7 +17,7 @@ from rdkit import Chem
 from chem.forcefield import mmff_score
 from chem.stereo import set_coordinates
 
-__all__ = ["conformer_checks", "relax_mmff"]
+__all__ = ["conformer_checks"]
 
 
 @functools.cache
@@ -26,14 +26,6 @@ def _buster():
 
     logging.getLogger("posebusters").setLevel(logging.WARNING)
     return PoseBusters(config="mol")
-
-
-def relax_mmff(mol: Chem.Mol, coords: np.ndarray) -> np.ndarray:
-    """``coords`` minimised in MMFF94 (unchanged when MMFF94 has no parameters for ``mol``)."""
-    try:
-        return mmff_score(mol, coords).relaxed
-    except ValueError:
-        return coords
 
 
 def conformer_checks(mol: Chem.Mol, coords: np.ndarray) -> dict[str, str | int | float]:

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 from rdkit import Chem, rdBase
 
-from chem.featurize import FeaturizationError, MolGraph, featurize
+from chem.featurize import MAX_ATOMS, FeaturizationError, MolGraph, featurize
 from chem.stereo import set_coordinates
 
 __all__ = [
+    "MAX_SMILES_LENGTH",
     "ConformerRecord",
     "InputMolecule",
     "conformer_mol",
@@ -26,6 +27,11 @@ __all__ = [
     "read_smiles",
     "write_sdf",
 ]
+
+
+MAX_SMILES_LENGTH = 2_000
+"""Characters; far above any molecule of ``MAX_ATOMS`` atoms, and checked before RDKit parses
+(RDKit's writer overflows its stack on a chain of thousands of atoms)."""
 
 
 @dataclass
@@ -67,6 +73,14 @@ def _from_mol(
 ) -> InputMolecule:
     if mol is None:
         return InputMolecule(index, name, source, error=f"RDKit could not parse {source!r}")
+    atoms = sum(1 + atom.GetTotalNumHs() for atom in mol.GetAtoms())
+    if atoms > MAX_ATOMS:  # before any other RDKit call on it
+        return InputMolecule(
+            index,
+            name,
+            source[:80],
+            error=f"{atoms} atoms (hydrogens included); the limit is {MAX_ATOMS}",
+        )
     smiles = Chem.MolToSmiles(mol)
     try:
         prepared = prepare_molecule(mol, stereo_from_3d=from_3d)
@@ -122,9 +136,25 @@ def read_smiles(smiles: list[str], names: list[str] | None = None) -> list[Input
     names = names or [f"mol{i + 1}" for i in range(len(smiles))]
     with rdBase.BlockLogs():  # the error is reported per record instead
         return [
-            _from_mol(i, name, Chem.MolFromSmiles(text), text, False)
+            _from_smiles(i, name, text)
             for i, (text, name) in enumerate(zip(smiles, names, strict=True))
         ]
+
+
+def _from_smiles(index: int, name: str, text: str) -> InputMolecule:
+    """Bounded and checked as text before RDKit sees it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return InputMolecule(index, name, ascii(text)[:80], error="the SMILES is not valid text")
+    if len(text) > MAX_SMILES_LENGTH:
+        return InputMolecule(
+            index,
+            name,
+            text[:80],
+            error=f"SMILES of {len(text)} characters; the limit is {MAX_SMILES_LENGTH}",
+        )
+    return _from_mol(index, name, Chem.MolFromSmiles(text), text, False)
 
 
 def conformer_mol(record: ConformerRecord) -> Chem.Mol:

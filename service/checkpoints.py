@@ -74,7 +74,7 @@ def load_conformer_model(path: Path, device: str = "cpu") -> LoadedConformerMode
     """
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    state = torch.load(path, map_location=device, weights_only=False)
+    state = torch.load(path, map_location=device, weights_only=True)
     net = ConformerNet(conformer_net_config(state["net_config"]))
     net.load_state_dict(state["ema"])
     net.to(device).eval()
@@ -88,7 +88,7 @@ def load_molecule_model(path: Path, device: str = "cpu") -> LoadedMoleculeModel:
     """The EMA weights of a de novo molecule checkpoint on ``device``."""
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    state = torch.load(path, map_location=device, weights_only=False)
+    state = torch.load(path, map_location=device, weights_only=True)
     net = MoleculeNet(MoleculeNetConfig(**state["net_config"]))
     net.load_state_dict(state["ema"])
     net.to(device).eval()
@@ -106,7 +106,7 @@ def load_backbone_model(path: Path, device: str = "cpu") -> LoadedModel:
     """The EMA weights of a backbone checkpoint on ``device``."""
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    state = torch.load(path, map_location=device, weights_only=False)
+    state = torch.load(path, map_location=device, weights_only=True)
     net = BackboneNet(BackboneNetConfig(**state["net_config"]))
     missing, unexpected = net.load_state_dict(state["ema"], strict=False)
     if missing or unexpected:

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         default=None, description="Ray cluster to join (default: start a local Ray)"
     )
     lease_seconds: float = Field(default=30.0, gt=0)
+    drain_grace_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="on SIGTERM, running jobs may finish this long; then they go back to the queue",
+    )
     max_molecules_per_job: int = Field(default=10_000, ge=1)
     max_sync_samples: int = Field(default=20, ge=1, description="samples of one inline request")
     max_sync_pending: int = Field(
@@ -46,6 +51,12 @@ class Settings(BaseSettings):
     )
     api_keys: str = Field(
         default="", description="comma-separated bearer keys; empty: no authentication"
+    )
+    metrics_public: bool = Field(
+        default=False, description="serve /metrics without a key when keys are on"
+    )
+    docs_public: bool = Field(
+        default=False, description="serve /docs and /openapi.json without a key when keys are on"
     )
     max_queued_jobs: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=8 << 20, ge=1024)

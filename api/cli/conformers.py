@@ -25,6 +25,7 @@ from models.samplers import SamplingConfig
 from service.checkpoints import load_conformer_model
 from service.config import Settings
 from service.conformers.generate import ConformerJob, generate_conformers, sample_count
+from service.conformers.task import ETKDG_START_STEPS, NOISE_START_STEPS
 
 __all__ = ["add_arguments", "run"]
 
@@ -34,12 +35,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="SMILES, or a .smi / .sdf file")
     parser.add_argument("-n", "--num-conformers", type=int_in(1), default=5, help="per molecule")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .sdf")
-    add_generation_options(parser, "conformer", steps=20)
+    add_generation_options(
+        parser,
+        "conformer",
+        steps=None,
+        steps_help=f"default: {ETKDG_START_STEPS} from an ETKDG start, {NOISE_START_STEPS} "
+        "from noise",
+    )
     parser.add_argument(
         "--start",
         choices=("noise", "etkdg"),
-        default="noise",
-        help="start from noise, or from an ETKDGv3 conformer noised to --start-time",
+        default="etkdg",
+        help="start from an ETKDGv3 conformer noised to --start-time, or from noise",
     )
     parser.add_argument(
         "--start-time",
@@ -47,13 +54,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         help="of an ETKDG start: 0 is pure noise, 1 the conformer itself (below 1)",
     )
-    parser.add_argument("--relax", choices=("none", "mmff"), default="none")
+    parser.add_argument(
+        "--relax",
+        choices=("none", "mmff-local", "mmff"),
+        default="mmff-local",
+        help="MMFF94 afterwards: local (bond lengths and angles settled, the conformation kept) "
+        "or to convergence",
+    )
     parser.add_argument(
         "--model",
         choices=("qm9", "druglike"),
-        default="qm9",
-        help="the checkpoint pair trained on QM9, or the one fine-tuned on drug-like molecules",
+        default="druglike",
+        help="the checkpoint pair fine-tuned on drug-like molecules, or the one trained on QM9",
     )
+
+
+def _steps(args: argparse.Namespace) -> int:
+    """``--steps``, or the default of the chosen start (the server's own)."""
+    if args.steps is not None:
+        return args.steps
+    return ETKDG_START_STEPS if args.start == "etkdg" else NOISE_START_STEPS
 
 
 def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) -> int:
@@ -64,7 +84,7 @@ def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) 
         "seed": args.seed,
         "treatment": args.treatment,
         "sampler": args.sampler,
-        "num_steps": args.steps,
+        "num_steps": _steps(args),
         "start": args.start,
         "start_time": args.start_time,
         "relax": args.relax,
@@ -98,7 +118,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     start_time = args.start_time if args.start == "etkdg" else 0.0
     job = ConformerJob(
         args.num_conformers,
-        SamplingConfig(args.sampler, args.steps, start_time=start_time),
+        SamplingConfig(args.sampler, _steps(args), start_time=start_time),
         args.seed,
         start=args.start,
         relax=args.relax,

@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chunk-size", type=int_in(1), default=50, help="molecules per shard")
     parser.add_argument("--workers", type=int_in(1, 64), default=1, help="processes")
     parser.add_argument("--seed", type=int_in(1, 2**31 - 2), default=7)
+    parser.add_argument(
+        "--first-chunk",
+        type=int_in(0),
+        default=0,
+        help="build from this chunk on (then wrap): a machine whose cache was lost can build "
+        "molecules a resumed checkpoint has not seen yet",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -41,6 +48,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         chunk_size=args.chunk_size,
         workers=args.workers,
         seed=args.seed,
+        first_chunk=args.first_chunk,
         smiles_file=args.smiles,
         excluded_sdf=tuning if tuning.is_file() else None,
     )

@@ -55,13 +55,25 @@ def float_in(
 
 
 def add_generation_options(
-    parser: argparse.ArgumentParser, task: str, steps: int, max_steps: int | None = None
+    parser: argparse.ArgumentParser,
+    task: str,
+    steps: int | None,
+    max_steps: int | None = None,
+    steps_help: str | None = None,
 ) -> None:
-    """Model, sampler, seed, output and ``--server`` options of ``qsdiff TASKs``."""
+    """Model, sampler, seed, output and ``--server`` options of ``qsdiff TASKs``.
+
+    ``steps`` None: the task picks the default from other options (``steps_help`` says how).
+    """
     parser.add_argument("--treatment", choices=TREATMENTS, default="quotient")
     parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
     parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
-    parser.add_argument("--steps", type=int_in(1, max_steps), default=steps)
+    parser.add_argument(
+        "--steps",
+        type=int_in(1, max_steps),
+        default=steps,
+        help=steps_help,
+    )
     parser.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
-import socket
 import sys
 import threading
 
@@ -37,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="local: this process is one worker (default); ray: a pool of Ray actors",
     )
     parser.add_argument("--gpu", help="local: CUDA device index (default: the CPU, one thread)")
-    parser.add_argument("--name", help="local: worker name in leases (default: HOST:PID)")
+    parser.add_argument(
+        "--name", help="local: label of this worker in leases (made unique: LABEL@HOST:PID:RANDOM)"
+    )
     parser.add_argument("--ray-address", help="ray: cluster to join (default: a local Ray)")
     parser.add_argument(
         "--count",
@@ -47,12 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run jobs until stopped (SIGINT or SIGTERM)."""
+    """Run jobs until stopped: SIGTERM drains (finish within the grace period or hand back)."""
     if args.executor == "ray":
         return _run_ray_pool(args, settings)
-    name = args.name or f"{socket.gethostname()}:{os.getpid()}"
     try:
-        worker_main(settings.model_dump_json(), name, args.gpu)
+        worker_main(settings.model_dump_json(), args.name, args.gpu)
     except KeyboardInterrupt:  # Ctrl-C: the jobs it held return to the queue when leases expire
         return 130
     return 0

@@ -148,6 +148,7 @@ function jobRequest() {
     params.num_samples = intOrNull("conformer-count");
     params.start = $("conformer-start").value;
     params.relax = $("conformer-relax").value;
+    params.model = $("conformer-model").value;
   } else if (task === "molecules") {
     params.num_samples = intOrNull("molecule-count");
     const atoms = intOrNull("molecule-atoms");

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from api.deps import OwnerDep, RegistryDep, SettingsDep, StoreDep
 from api.schemas import JobCreate, JobList, JobPublic
+from api.submission import queue_job
 from service.jobs.records import FINISHED, JobStatus
 from service.jobs.tasks import TASKS, InvalidTaskInput
 from service.jobs.worker import results_path
@@ -52,26 +53,14 @@ def submit(
         raise InvalidTaskInput(
             [{"loc": ["params", *err["loc"]], "msg": err["msg"]} for err in e.errors()]
         ) from e
-    total = task.check(params, registry)
-    if store.counts()[JobStatus.QUEUED] >= settings.max_queued_jobs:
-        raise HTTPException(
-            status_code=503,
-            detail=f"the queue is full ({settings.max_queued_jobs} jobs); retry later",
-            headers={"Retry-After": "30"},
-        )
-    molecules = len(getattr(params, "smiles", []))
-    if molecules > settings.max_molecules_per_job:
-        limit = settings.max_molecules_per_job
-        raise InvalidTaskInput(
-            [{"loc": ["params", "smiles"], "msg": f"{molecules} molecules; the limit is {limit}"}]
-        )
-    job, _ = store.submit(
+    job = queue_job(
         body.task,
-        params.model_dump(),
-        total,
-        idempotency_key=body.idempotency_key or idempotency_key,
+        params,
+        store=store,
+        registry=registry,
+        settings=settings,
         owner=owner,
-        batch_key=task.batch_key(params),
+        idempotency_key=body.idempotency_key or idempotency_key,
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobPublic.of(job)

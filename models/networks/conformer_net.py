@@ -4,7 +4,7 @@ Fully connected within each molecule; every ordered pair carries the codes of
 :mod:`chem.featurize` (bond type, E/Z, conjugation, topological distance), so bonded pairs get
 bond features. Atom codes and the time embedding make the invariant node features; a stack of
 :class:`~models.networks.egnn_layer.EquivariantLayer` moves the coordinates. The output is
-centred per molecule.
+centred per molecule. Molecules of one size run together as dense ``[B, n, n]`` pair blocks.
 
 Inputs (a torch-geometric ``Batch``): ``atoms: [N, A]``, ``pairs: [sum n_b^2, P]`` (each
 molecule's dense pair codes, row-major), ``ptr: [B + 1]``, ``batch: [N]``.
@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from models import geometry
 from models.networks.egnn_layer import EquivariantLayer
 
-__all__ = ["ConformerNet", "ConformerNetConfig", "GraphEncoding", "dense_pairs"]
+__all__ = ["ConformerNet", "ConformerNetConfig", "GraphEncoding", "SizeGroup", "size_groups"]
 
 
 @dataclass(frozen=True)
@@ -39,35 +39,41 @@ class ConformerNetConfig:
         return asdict(self)
 
 
-def dense_pairs(ptr: Tensor) -> tuple[Tensor, Tensor]:
-    """All ordered pairs ``i != j`` within each graph.
+@dataclass(frozen=True)
+class SizeGroup:
+    """The molecules of one size ``n`` in a batch: ``B`` of them.
 
-    Returns ``edge_index: [2, E]`` and ``keep: [sum n_b^2]``, the mask that selects those pairs
-    from the row-major ``n_b x n_b`` blocks of every graph (the diagonal is dropped).
+    ``atoms: [B, n]`` (their atoms' rows in the batch), ``edge_terms``: per layer, its
+    ``[B, n, n, F]`` share of the first message layer from the pair codes.
     """
-    sizes = ptr[1:] - ptr[:-1]
-    squares = sizes * sizes
-    graph = torch.repeat_interleave(torch.arange(sizes.numel(), device=ptr.device), squares)
-    local = torch.arange(int(squares.sum()), device=ptr.device) - torch.repeat_interleave(
-        squares.cumsum(0) - squares, squares
-    )
-    n = sizes[graph]
-    src, dst = local // n, local % n
-    keep = src != dst
-    base = ptr[:-1][graph]
-    return torch.stack([(base + dst)[keep], (base + src)[keep]]), keep
+
+    atoms: Tensor
+    edge_terms: tuple[Tensor, ...]
 
 
 @dataclass(frozen=True)
 class GraphEncoding:
-    """Graph-only inputs of the layers.
-
-    ``atoms: [N, F]`` (atom embeddings), ``edge_index: [2, E]``, ``edge_attr: [E, F]``.
-    """
+    """Graph-only inputs of the layers: ``atoms: [N, F]`` (embeddings) and the size groups."""
 
     atoms: Tensor
-    edge_index: Tensor
-    edge_attr: Tensor
+    groups: tuple[SizeGroup, ...]
+
+
+def size_groups(ptr: Tensor) -> list[tuple[Tensor, Tensor]]:
+    """Per distinct molecule size ``n``: atom rows ``[B, n]`` and pair-code rows ``[B, n * n]``.
+
+    Pair codes are stored as row-major ``n x n`` blocks, one molecule after another.
+    """
+    sizes = ptr[1:] - ptr[:-1]
+    squares = sizes * sizes
+    pair_starts = squares.cumsum(0) - squares
+    groups = []
+    for n in sizes.unique().tolist():
+        members = (sizes == n).nonzero().squeeze(1)
+        atoms = ptr[members].unsqueeze(1) + torch.arange(n, device=ptr.device)
+        pairs = pair_starts[members].unsqueeze(1) + torch.arange(n * n, device=ptr.device)
+        groups.append((atoms, pairs))
+    return groups
 
 
 def time_embedding(t: Tensor, dim: int) -> Tensor:
@@ -99,13 +105,17 @@ class ConformerNet(nn.Module):
 
     def encode(self, graph) -> GraphEncoding:
         """The parts that depend on the graph only; a sampler computes them once, not per step."""
-        atoms = graph.atoms.long()
-        edge_index, keep = dense_pairs(graph.ptr)
-        pairs = graph.pairs.long()[keep]
+        atoms, pairs = graph.atoms.long(), graph.pairs.long()
+        groups = []
+        for atom_rows, pair_rows in size_groups(graph.ptr):
+            codes = pairs[pair_rows]  # [B, n * n, P]
+            edge_attr = sum(emb(codes[..., k]) for k, emb in enumerate(self.pair_embeddings))
+            edge_attr = edge_attr.unflatten(1, (atom_rows.shape[1], atom_rows.shape[1]))
+            terms = tuple(layer.project_edges(edge_attr) for layer in self.layers)
+            groups.append(SizeGroup(atom_rows, terms))
         return GraphEncoding(
             atoms=sum(emb(atoms[:, k]) for k, emb in enumerate(self.atom_embeddings)),
-            edge_index=edge_index,
-            edge_attr=sum(emb(pairs[:, k]) for k, emb in enumerate(self.pair_embeddings)),
+            groups=tuple(groups),
         )
 
     def forward(
@@ -119,8 +129,11 @@ class ConformerNet(nn.Module):
         num_graphs = graph.ptr.numel() - 1
         t = t.to(device=x_t.device, dtype=x_t.dtype)
         t = t.expand(num_graphs) if t.dim() == 0 else t
-        h = encoding.atoms + self.time_mlp(time_embedding(t, self.config.time_dim))[graph.batch]
-        pos = x_t
-        for layer in self.layers:
-            h, pos = layer(h, pos, encoding.edge_index, encoding.edge_attr)
-        return geometry.center(pos, graph.batch, num_graphs)
+        h_all = encoding.atoms + self.time_mlp(time_embedding(t, self.config.time_dim))[graph.batch]
+        out = torch.empty_like(x_t)
+        for group in encoding.groups:
+            h, pos = h_all[group.atoms], x_t[group.atoms]
+            for layer, edge_term in zip(self.layers, group.edge_terms, strict=True):
+                h, pos = layer(h, pos, edge_term)
+            out[group.atoms] = pos
+        return geometry.center(out, graph.batch, num_graphs)

@@ -69,6 +69,7 @@ class DruglikeBuild:
     chunk_size: int = 50
     workers: int = 1
     seed: int = 7
+    first_chunk: int = 0  # where to begin; later chunks first, then the earlier ones
     smiles_file: Path | None = None  # a user's own SMILES instead of the shipped sources
     excluded_sdf: Path | None = None  # ligands kept out of the set (the tuning split)
     recipe: EnsembleRecipe = field(default_factory=EnsembleRecipe)
@@ -277,6 +278,8 @@ def build_druglike(build: DruglikeBuild, show_progress: bool = True) -> dict:
         (k, candidates[start : start + build.chunk_size])
         for k, start in enumerate(range(0, len(candidates), build.chunk_size))
     ]
+    start = build.first_chunk % max(len(chunks), 1)
+    chunks = chunks[start:] + chunks[:start]
     todo = [(k, items) for k, items in chunks if not _shard_paths(build.out_dir, k)[1].is_file()]
     logger.info("%d of %d chunks to build in %s", len(todo), len(chunks), build.out_dir)
     bar = tqdm(

@@ -7,7 +7,8 @@ is matched to its input's stereo (:func:`chem.stereo.match_reflection`).
 A job starts each conformer from pure noise (``start="noise"``) or from an ETKDGv3 conformer
 noised to the sampler's ``start_time`` (``start="etkdg"``, partial diffusion: RDKit's local
 geometry, the model's choice of where to go from there, and fewer steps). After sampling a
-conformer may be relaxed in MMFF94 (``relax="mmff"``), and each record carries its MMFF94
+conformer may be relaxed in MMFF94: locally (``relax="mmff-local"``, a few iterations that
+settle bond lengths and angles) or to convergence (``"mmff"``), and each record carries its MMFF94
 energy and strain, PoseBusters flags and whether its molecule lies in the model's training
 domain (``in_domain``, with ``domain_notes`` when it does not).
 """
@@ -22,9 +23,10 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch, Data
 
-from chem.conformer_checks import conformer_checks, relax_mmff
+from chem.conformer_checks import conformer_checks
 from chem.domain import domain_notes
-from chem.etkdg import embed_conformers
+from chem.etkdg import MMFF_MAX_ITERS, embed_conformers
+from chem.forcefield import LOCAL_RELAX_ITERS, relax_mmff
 from chem.molecules import ConformerRecord, InputMolecule
 from chem.stereo import match_reflection, stereo_labels
 from models.interpolant import Interpolant
@@ -50,7 +52,10 @@ STEREO_RETRIES = 3
 
 
 Start = Literal["noise", "etkdg"]
-Relax = Literal["none", "mmff"]
+Relax = Literal["none", "mmff", "mmff-local"]
+RELAX_ITERS = {"mmff": MMFF_MAX_ITERS, "mmff-local": LOCAL_RELAX_ITERS}
+"""MMFF94 iterations of each ``relax``: to convergence, or a local relaxation that keeps the
+conformation (:data:`chem.forcefield.LOCAL_RELAX_ITERS`)."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ class PackedRun:
         device = next(model.net.parameters()).device.type
         self._packer = Packer(
             self._units(),
-            self._sample_with_retries,
+            self._sample_pack,
             max_atoms or MAX_ATOMS.get(device, MAX_ATOMS["cpu"]),
             progress,
             cancelled,
@@ -216,9 +221,10 @@ class PackedRun:
             for u, x in zip(pack, per_graph, strict=True)
         ]
 
-    def _sample_with_retries(
+    def _sample_pack(
         self, pack: list[_Unit], cancelled: Callable[[], bool]
     ) -> list[tuple[np.ndarray, int]]:
+        """A pack's conformers: sampled, stereo mismatches sampled again, relaxed if asked."""
         results = self._sample(pack, 0, cancelled)
         for attempt in range(1, self.stereo_retries + 1):
             wrong = [
@@ -230,6 +236,22 @@ class PackedRun:
             again = self._sample([pack[i] for i in wrong], attempt, cancelled)
             for i, result in zip(wrong, again, strict=True):
                 results[i] = result
+        return self._relaxed(pack, results)
+
+    def _relaxed(
+        self, pack: list[_Unit], results: list[tuple[np.ndarray, int]]
+    ) -> list[tuple[np.ndarray, int]]:
+        """Conformers whose request asks for MMFF94 relaxed, a molecule's together (all cores)."""
+        molecules: dict[tuple[int, int], list[int]] = {}
+        for i, unit in enumerate(pack):
+            if self.requests[unit.request].job.relax != "none":
+                molecules.setdefault((unit.request, unit.molecule.index), []).append(i)
+        for (request, _), rows in molecules.items():
+            coords = np.stack([results[i][0] for i in rows])
+            iters = RELAX_ITERS[self.requests[request].job.relax]
+            relaxed = relax_mmff(pack[rows[0]].molecule.mol, coords, threads=0, max_iters=iters)
+            for i, x in zip(rows, relaxed, strict=True):
+                results[i] = (x, results[i][1])
         return results
 
     def __iter__(self) -> Iterator[tuple[int, ConformerRecord]]:
@@ -244,8 +266,6 @@ class PackedRun:
 
     def _record(self, unit: _Unit, coords: np.ndarray, matched: int) -> ConformerRecord:
         molecule, job = unit.molecule, self.requests[unit.request].job
-        if job.relax == "mmff":
-            coords = relax_mmff(molecule.mol, coords)
         notes = self._notes(unit)
         extra: dict[str, str | int | float] = {"in_domain": int(not notes)}
         if notes:

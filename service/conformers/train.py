@@ -114,7 +114,7 @@ def crystal_poses(path: Path, count: int) -> list[Data]:
 
 def _initial_weights(trainer: Trainer, init: Path, device: str) -> None:
     """Copy ``init``'s network and EMA weights into a new ``trainer`` (steps stay at 0)."""
-    state = torch.load(init, map_location=device, weights_only=False)
+    state = torch.load(init, map_location=device, weights_only=True)
     trainer.net.load_state_dict(state["net"])
     trainer.ema.load_state_dict(state["ema"])
 
@@ -126,7 +126,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     path = args.checkpoint or settings.checkpoint_dir / f"{name}-{args.treatment}.pt"
     state = load_resumable(path, args.device, args.treatment)
     if state is None and args.init is not None:
-        net_config = conformer_net_config(torch.load(args.init, weights_only=False)["net_config"])
+        net_config = conformer_net_config(
+            torch.load(args.init, map_location="cpu", weights_only=True)["net_config"]
+        )
     elif state is not None:
         net_config = conformer_net_config(state["net_config"])
     else:

@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import signal
 import threading
+import time
 from multiprocessing.process import BaseProcess
 
 from service.config import Settings
@@ -98,9 +99,13 @@ class LocalExecutor:
         return sum(p.is_alive() for p in self._processes.values())
 
     def stop(self) -> None:
-        """Stop the workers (their leased jobs return to the queue when the leases expire)."""
+        """Drain the workers (SIGTERM: finish within the grace period or hand jobs back)."""
         self._stop.set()
         for process in self._processes.values():
             process.terminate()
+        deadline = time.monotonic() + self.settings.drain_grace_seconds + 10
         for process in self._processes.values():
-            process.join(timeout=10)
+            process.join(timeout=max(deadline - time.monotonic(), 0.1))
+            if process.is_alive():  # stuck past the grace: its lease hands the job on
+                process.kill()
+                process.join(timeout=5)

@@ -12,8 +12,9 @@ and the table are :mod:`service.jobs.records`.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,8 +94,9 @@ class JobStore:
         are scoped by owner too. Queued jobs with the same ``batch_key`` may be leased together
         (:meth:`lease_more`) and run as one batch.
         """
-        if idempotency_key is not None and owner is not None:
-            idempotency_key = f"{owner}:{idempotency_key}"
+        if idempotency_key is not None:  # a digest: fits the column whatever the key's length
+            scoped = f"{owner or ''}:{idempotency_key}"
+            idempotency_key = hashlib.sha256(scoped.encode("utf-8", "replace")).hexdigest()
         now = utc_now()
         row = JobRow(
             id=secrets.token_hex(16),
@@ -318,9 +320,38 @@ class JobStore:
                     beat.cancel_requested.add(job_id)
         return beat
 
-    def succeed(self, job_id: str, worker: str, result_path: str) -> Job:
-        """Finish the job with its result."""
-        return self._finish(job_id, worker, JobStatus.SUCCEEDED, result_path=result_path)
+    def succeed(
+        self,
+        job_id: str,
+        worker: str,
+        result_path: str,
+        publish: Callable[[], None] | None = None,
+    ) -> Job:
+        """Finish the job with its result.
+
+        ``publish`` (moving the files into ``result_path``) runs inside the transaction that
+        checks the lease, after the row is written and locked: a worker that lost its lease
+        raises :class:`LeaseLost` before touching the files, and a failed publish rolls back.
+        """
+        return self._finish(
+            job_id, worker, JobStatus.SUCCEEDED, result_path=result_path, publish=publish
+        )
+
+    def release(self, job_id: str, worker: str) -> Job:
+        """Hand a running job back to the queue (a worker draining on shutdown).
+
+        Not a failed attempt: the attempt it used is given back, so another worker restarts it.
+        """
+        now = utc_now()
+        with self._session() as session:
+            row = self._owned(session, job_id, worker)
+            row.status = JobStatus.QUEUED.value
+            row.attempts = max(row.attempts - 1, 0)
+            row.progress_done = 0
+            row.lease_owner = None
+            row.lease_expires_at = None
+            row.updated_at = now
+            return Job._from_row(row)
 
     def mark_cancelled(self, job_id: str, worker: str) -> Job:
         """The worker stopped the job because cancellation was asked."""
@@ -343,7 +374,12 @@ class JobStore:
             return Job._from_row(row)
 
     def _finish(
-        self, job_id: str, worker: str, status: JobStatus, result_path: str | None = None
+        self,
+        job_id: str,
+        worker: str,
+        status: JobStatus,
+        result_path: str | None = None,
+        publish: Callable[[], None] | None = None,
     ) -> Job:
         now = utc_now()
         with self._session() as session:
@@ -356,4 +392,7 @@ class JobStore:
             row.lease_expires_at = None
             if status == JobStatus.SUCCEEDED:
                 row.progress_done = row.progress_total
+            if publish is not None:
+                session.flush()  # the write lock (SQLite) / row lock (PostgreSQL) is held now
+                publish()
             return Job._from_row(row)

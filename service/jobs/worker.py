@@ -14,12 +14,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import shutil
+import signal
 import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.config import Settings
 from service.jobs.records import Job, LeaseLost
@@ -28,19 +33,31 @@ from service.jobs.tasks import TASKS, TaskRun
 from service.registry import ModelRegistry
 from service.runtime import tune_allocator
 
-__all__ = ["Worker", "results_path", "worker_main"]
+__all__ = ["Worker", "results_path", "worker_identity", "worker_main"]
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0
 IDLE_SLEEP_SECONDS = 0.2
+MAX_STORE_RETRY_SECONDS = 30.0
 
 
 class _Heartbeat:
-    """Progress and cancel checks for a batch of jobs, renewing leases at most once a second."""
+    """Progress and cancel checks for a batch of jobs, renewing leases at most once a second.
 
-    def __init__(self, store: JobStore, jobs: list[Job], worker: str, lease_seconds: float):
+    ``handing_back``: whether the worker's drain deadline has passed (its jobs then leave).
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        jobs: list[Job],
+        worker: str,
+        lease_seconds: float,
+        handing_back: Callable[[], bool],
+    ):
         self.store, self.worker, self.lease_seconds = store, worker, lease_seconds
+        self.handing_back = handing_back
         self.done = {job.id: 0 for job in jobs}
         self.cancel_requested: set[str] = set()
         self.lost: set[str] = set()
@@ -59,9 +76,9 @@ class _Heartbeat:
         self.beat()
 
     def stopped(self, job_id: str) -> bool:
-        """Whether the job should leave the batch: cancelled, or taken over by another worker."""
+        """Whether the job should leave the batch: cancelled, taken over, or handed back."""
         self.beat()
-        return job_id in self.cancel_requested or job_id in self.lost
+        return job_id in self.cancel_requested or job_id in self.lost or self.handing_back()
 
 
 class Worker:
@@ -69,7 +86,9 @@ class Worker:
 
     def __init__(self, settings: Settings, name: str | None = None, device: str = "cpu") -> None:
         self.settings = settings
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._token = secrets.token_hex(6)
+        self.name = worker_identity(name, self._token)
+        self._hand_back_at: float | None = None  # set by drain()
         self.store = JobStore(settings.job_database_url)
         self.registry = ModelRegistry(settings.checkpoint_dir, device)
         settings.results_dir.mkdir(parents=True, exist_ok=True)
@@ -89,13 +108,32 @@ class Worker:
         return True
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Run jobs until ``stop`` is set."""
+        """Run jobs until ``stop`` is set.
+
+        A store error (a locked SQLite file, a PostgreSQL restart) is logged and retried with
+        a growing pause; the leases of jobs held meanwhile expire and hand them on.
+        """
+        pause = IDLE_SLEEP_SECONDS
         while not stop.is_set():
-            if not self.run_once():
-                stop.wait(IDLE_SLEEP_SECONDS)
+            try:
+                idle = not self.run_once()
+                pause = IDLE_SLEEP_SECONDS
+            except SQLAlchemyError as e:
+                logger.error("job store unavailable (%s); retrying in %.1f s", e, pause)
+                idle, pause = True, min(pause * 2, MAX_STORE_RETRY_SECONDS)
+            if idle:
+                stop.wait(pause)
+
+    def drain(self, grace_seconds: float) -> None:
+        """Stop taking jobs; the running ones may finish within ``grace_seconds``, then go back."""
+        self._hand_back_at = time.monotonic() + grace_seconds
+
+    def _handing_back(self) -> bool:
+        return self._hand_back_at is not None and time.monotonic() >= self._hand_back_at
 
     def _scratch(self, job: Job) -> Path:
-        return self.settings.results_dir / f".{job.id}.{os.getpid()}.tmp"
+        """The job's scratch folder of this worker alone (never another's, on any machine)."""
+        return self.settings.results_dir / f".{job.id}.{self._token}.tmp"
 
     def _fresh_scratch(self, job: Job) -> Path:
         scratch = self._scratch(job)
@@ -106,7 +144,9 @@ class Worker:
     def _run(self, jobs: list[Job]) -> None:
         """Run ``jobs`` (one task) as one batch; if the batch fails, run each job alone."""
         task = TASKS[jobs[0].task]
-        heartbeat = _Heartbeat(self.store, jobs, self.name, self.settings.lease_seconds)
+        heartbeat = _Heartbeat(
+            self.store, jobs, self.name, self.settings.lease_seconds, self._handing_back
+        )
         try:
             runs = [
                 TaskRun(
@@ -135,14 +175,20 @@ class Worker:
         try:
             if job.id in heartbeat.lost:
                 logger.warning("job %s was taken over by another worker; dropping this run", job.id)
+            elif cancelled and job.id not in heartbeat.cancel_requested and self._handing_back():
+                self.store.release(job.id, self.name)
+                logger.info("job %s handed back to the queue (shutting down)", job.id)
             elif cancelled:
                 self.store.mark_cancelled(job.id, self.name)
                 logger.info("job %s cancelled", job.id)
             else:
                 final_dir = self.settings.results_dir / job.id
-                shutil.rmtree(final_dir, ignore_errors=True)
-                os.replace(scratch, final_dir)
-                self.store.succeed(job.id, self.name, str(final_dir))
+
+                def publish() -> None:  # only while the store confirms the lease
+                    shutil.rmtree(final_dir, ignore_errors=True)
+                    os.replace(scratch, final_dir)
+
+                self.store.succeed(job.id, self.name, str(final_dir), publish)
                 logger.info("job %s succeeded", job.id)
         except LeaseLost:
             logger.warning("job %s was taken over by another worker; dropping this run", job.id)
@@ -156,10 +202,16 @@ class Worker:
         shutil.rmtree(self._scratch(job), ignore_errors=True)
 
 
-def worker_main(settings_json: str, name: str, gpu: str | None = None) -> None:
+def worker_identity(label: str | None, token: str) -> str:
+    """``LABEL@HOST:PID:TOKEN``: unique across processes, containers (all PID 1) and hosts."""
+    return f"{label or 'worker'}@{socket.gethostname()}:{os.getpid()}:{token}"
+
+
+def worker_main(settings_json: str, name: str | None, gpu: str | None = None) -> None:
     """Entry point of a worker process (spawned by the local executor).
 
-    ``gpu``: the one CUDA device this worker uses; None runs on the CPU with one thread.
+    ``gpu``: the one CUDA device this worker uses; None runs on the CPU, on its share of the
+    cores.
     """
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -169,11 +221,19 @@ def worker_main(settings_json: str, name: str, gpu: str | None = None) -> None:
     tune_allocator()
     import torch
 
-    if gpu is None:
-        torch.set_num_threads(1)
     settings = Settings.model_validate_json(settings_json)
+    if gpu is None:  # the cores shared among this machine's CPU workers
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(settings.cpu_workers, 1)))
     device = "cpu" if gpu is None else "cuda"
-    Worker(settings, name, device).run_forever(threading.Event())
+    worker, stop = Worker(settings, name, device), threading.Event()
+
+    def on_sigterm(signum, frame) -> None:  # noqa: ARG001 (signal handler signature)
+        logger.info("SIGTERM: draining (grace %.0f s)", settings.drain_grace_seconds)
+        worker.drain(settings.drain_grace_seconds)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    worker.run_forever(stop)
 
 
 def results_path(settings: Settings, job: Job, filename: str) -> Path:

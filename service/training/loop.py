@@ -34,7 +34,7 @@ def load_resumable(path: Path, device: str, treatment: str) -> dict | None:
     """
     if not path.is_file():
         return None
-    state = torch.load(path, map_location=device, weights_only=False)
+    state = torch.load(path, map_location=device, weights_only=True)
     saved = state["train_config"]["treatment"]
     if saved != treatment:
         raise SystemExit(f"{path} was trained with {saved}, not {treatment}")

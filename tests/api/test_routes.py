@@ -44,7 +44,10 @@ def test_drug_like_conformers_from_etkdg_relaxed_carry_their_checks(server):
     }
     with server.client() as client:
         answer = client.post("/v1/conformers", json=body)
-        qm9 = client.post("/v1/conformers", json={"smiles": body["smiles"], "num_samples": 1})
+        qm9 = client.post(
+            "/v1/conformers",
+            json={"smiles": body["smiles"], "num_samples": 1, "model": "qm9", "start": "noise"},
+        )
     assert answer.status_code == 200, answer.text
     for sample in answer.json()["samples"]:
         assert sample["checkpoint"] == "conformer-druglike-quotient.pt"

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import OwnerDep, SettingsDep, StoreDep
+from api.deps import OwnerDep, RegistryDep, SettingsDep, StoreDep
 from api.schemas import JobPublic
+from api.submission import queue_job
 from service.aux.ebc import (
     ENCODER_FILE,
     FIT_TASK,
@@ -20,7 +21,7 @@ from service.aux.ebc import (
 from service.config import Settings
 from service.jobs.records import JobStatus
 from service.jobs.store import JobStore
-from service.jobs.tasks import TASKS, EbcFitParams
+from service.jobs.tasks import EbcFitParams
 from service.jobs.worker import results_path
 from service.task import InvalidTaskInput
 
@@ -87,16 +88,19 @@ class EbcRepresentationResult(BaseModel):
 
 @router.post("/fit", status_code=202, response_model=JobPublic)
 def submit_fit(
-    params: EbcFitParams, response: Response, store: StoreDep, owner: OwnerDep
+    params: EbcFitParams,
+    response: Response,
+    store: StoreDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    owner: OwnerDep,
 ) -> JobPublic:
-    """Queue an ``aux_ebc_fit`` job; its ``encoder.pt`` and ``report.json`` come as ``zip``."""
-    task = TASKS[FIT_TASK]
-    job, _ = store.submit(
-        FIT_TASK,
-        params.model_dump(),
-        params.steps,  # progress counts steps, as the task's check says
-        owner=owner,
-        batch_key=task.batch_key(params),
+    """Queue an ``aux_ebc_fit`` job; its ``encoder.pt`` and ``report.json`` come as ``zip``.
+
+    Through the same checks and limits as ``POST /v1/jobs``.
+    """
+    job = queue_job(
+        FIT_TASK, params, store=store, registry=registry, settings=settings, owner=owner
     )
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return JobPublic.of(job)

@@ -136,3 +136,53 @@ def test_a_batch_heartbeat_reports_cancelled_and_lost_jobs(store):
     assert beat.cancel_requested == {cancelled.id}
     assert beat.lost == {foreign.id}
     assert store.get(kept.id).progress_done == 2
+
+
+def test_an_idempotency_key_of_the_longest_allowed_length_fits_every_store(store):
+    key = "k" * 128  # the API's limit; scoped by a 32-character owner it once overflowed
+    first, created = store.submit("conformers", {}, total=1, idempotency_key=key, owner="o" * 32)
+    again, created_again = store.submit(
+        "conformers", {}, total=1, idempotency_key=key, owner="o" * 32
+    )
+    other, created_other = store.submit(
+        "conformers", {}, total=1, idempotency_key=key, owner="p" * 32
+    )
+    assert (created, created_again, created_other) == (True, False, True)
+    assert again.id == first.id != other.id
+
+
+def test_a_worker_that_lost_its_lease_never_publishes(store):
+    job, _ = store.submit("conformers", {}, total=1)
+    store.lease("w1", seconds=0.05)
+    time.sleep(0.1)
+    taken = store.lease("w2")
+    assert taken.id == job.id
+    published = []
+    with pytest.raises(LeaseLost):
+        store.succeed(job.id, "w1", "/results/w1", lambda: published.append("w1"))
+    assert published == []
+    store.succeed(job.id, "w2", "/results/w2", lambda: published.append("w2"))
+    assert published == ["w2"]
+    assert store.get(job.id).result_path == "/results/w2"
+
+
+def test_a_failed_publish_leaves_the_job_running(store):
+    job, _ = store.submit("conformers", {}, total=1)
+    store.lease("w1")
+
+    def broken() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.succeed(job.id, "w1", "/results/x", broken)
+    assert store.get(job.id).status == JobStatus.RUNNING
+
+
+def test_a_released_job_is_queued_again_without_using_an_attempt(store):
+    job, _ = store.submit("conformers", {}, total=3, max_attempts=1)
+    store.lease("w1")
+    released = store.release(job.id, "w1")
+    assert (released.status, released.attempts) == (JobStatus.QUEUED, 0)
+    again = store.lease("w2")
+    assert again.id == job.id
+    assert again.attempts == 1  # its one attempt is still there

@@ -1,5 +1,9 @@
 """The worker runs compatible jobs as one batch, and each job gets its solo result."""
 
+import shutil
+import threading
+import time
+
 import numpy as np
 from rdkit import Chem
 
@@ -46,3 +50,40 @@ def test_compatible_jobs_run_in_one_batch_with_their_solo_results(tmp_path):
         _coordinates(worker, alone), _coordinates(worker, batched[1]), atol=2e-4
     )
     assert not worker.run_once()
+
+
+def test_worker_identities_and_scratch_folders_are_unique_per_process(tmp_path):
+    a = Worker(Settings(state_dir=tmp_path), name="local-0")
+    b = Worker(Settings(state_dir=tmp_path), name="local-0")  # two replicas, one label
+    assert a.name != b.name
+    assert a.name.startswith("local-0@")
+    job_id = _submit(a, smiles=["CCO"], num_samples=1, num_steps=2)
+    job = a.store.get(job_id)
+    assert a._scratch(job) != b._scratch(job)
+
+
+def test_a_draining_worker_hands_its_job_back_without_using_an_attempt(tmp_path):
+    worker = Worker(Settings(state_dir=tmp_path), name="w")
+    job_id = _submit(worker, smiles=["CCCCCC"] * 4, num_samples=5, num_steps=50, start="noise")
+    worker.drain(grace_seconds=0)  # SIGTERM with no grace: the job leaves at the next step
+    assert worker.run_once()
+    job = worker.store.get(job_id)
+    assert (job.status, job.attempts) == (JobStatus.QUEUED, 0)
+    assert not list(worker.settings.results_dir.glob(f".{job_id}.*"))  # scratch removed
+
+
+def test_the_worker_loop_survives_an_unreachable_store(tmp_path, caplog):
+    state = tmp_path / "state"
+    state.mkdir()
+    worker = Worker(Settings(state_dir=state), name="w")
+    worker.store.engine.dispose()
+    shutil.rmtree(state)
+    state.write_text("a file where the database folder was")  # no connection can open now
+    stop = threading.Event()
+    loop = threading.Thread(target=worker.run_forever, args=(stop,))
+    loop.start()
+    time.sleep(1.0)
+    assert loop.is_alive()  # still retrying, not dead
+    stop.set()
+    loop.join(timeout=10)
+    assert "job store unavailable" in caplog.text
