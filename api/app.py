@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.registry, settings.max_sync_pending, settings.worker_batch_samples
         )
         app.state.batcher.start()
+        app.state.open_streams = Counter()  # event streams open per API key
         executor = make_executor(settings)
         app.state.executor = executor
         if executor is not None:

@@ -23,6 +23,19 @@ INLINE_RESPONSES: dict[int | str, dict] = {
 }
 
 
+def _check_inline_size(total: int, settings: Settings) -> None:
+    if total > settings.max_sync_samples:
+        raise InvalidTaskInput(
+            [
+                {
+                    "loc": ["num_samples"],
+                    "msg": f"{total} samples is above the inline limit of "
+                    f"{settings.max_sync_samples}; submit it with POST /v1/jobs",
+                }
+            ]
+        )
+
+
 async def run_inline(
     task_name: str,
     params,
@@ -36,17 +49,11 @@ async def run_inline(
     a request not answered within ``sync_timeout_seconds`` a 503, both with ``Retry-After``.
     """
     task = TASKS[task_name]
-    total = task.check(params, registry)
-    if total > settings.max_sync_samples:
-        raise InvalidTaskInput(
-            [
-                {
-                    "loc": ["num_samples"],
-                    "msg": f"{total} samples is above the inline limit of "
-                    f"{settings.max_sync_samples}; submit it with POST /v1/jobs",
-                }
-            ]
-        )
+    # a bound before the chemistry, then the chemistry off the event loop: parsing thousands
+    # of SMILES there would stall every other request, /healthz included
+    _check_inline_size(len(getattr(params, "smiles", [None])) * params.num_samples, settings)
+    total = await asyncio.to_thread(task.check, params, registry)
+    _check_inline_size(total, settings)
     start = time.perf_counter()
     future, handle = batcher.submit(task_name, params, total)
     try:

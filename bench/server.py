@@ -70,6 +70,6 @@ def stop_server(server: RunningServer) -> None:
     """Terminate the server (its workers stop with it) and wait for it."""
     server.process.terminate()
     try:
-        server.process.wait(timeout=20)
+        server.process.wait(timeout=40)  # the workers drain first
     except subprocess.TimeoutExpired:
         server.process.kill()

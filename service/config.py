@@ -59,6 +59,22 @@ class Settings(BaseSettings):
         default=False, description="serve /docs and /openapi.json without a key when keys are on"
     )
     max_queued_jobs: int = Field(default=1000, ge=1)
+    max_queued_jobs_per_key: int = Field(
+        default=100, ge=1, description="jobs one API key may have waiting; more are a 429"
+    )
+    max_job_samples: int = Field(
+        default=20_000,
+        ge=1,
+        description="samples (conformers, molecules, backbones, fit steps) of one job",
+    )
+    max_job_seconds: float = Field(
+        default=4 * 3600.0,
+        gt=0,
+        description="a running job is stopped and failed after this long (wall clock)",
+    )
+    max_streams_per_key: int = Field(
+        default=16, ge=1, description="progress event streams one API key may hold open"
+    )
     max_body_bytes: int = Field(default=8 << 20, ge=1024)
 
     @property

@@ -7,9 +7,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
+
+from service.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCKERFILE = ROOT / "docker" / "Dockerfile"
+DOCKER = ROOT / "docker"
+DOCKERFILE = DOCKER / "Dockerfile"
 
 
 def test_hadolint_finds_nothing():
@@ -50,3 +54,11 @@ def test_both_images_install_the_project_as_make_does():
         assert "COPY checkpoints" in stage
         assert "USER 10001" in stage
         assert "/readyz" in stage
+
+
+def test_qsdiff_services_restart_and_have_time_to_drain():
+    services = yaml.safe_load((DOCKER / "compose.yml").read_text())["services"]
+    for name in ("api", "worker-gpu", "worker-cpu", "ray-pool"):
+        assert services[name]["restart"] == "unless-stopped", name
+        grace = int(services[name]["stop_grace_period"].rstrip("s"))
+        assert grace > Settings().drain_grace_seconds, name  # the drain ends before SIGKILL

@@ -6,7 +6,9 @@ import asyncio
 import io
 import json
 import zipfile
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path as FsPath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
@@ -16,6 +18,7 @@ from pydantic import ValidationError
 from api.deps import OwnerDep, RegistryDep, SettingsDep, StoreDep
 from api.schemas import JobCreate, JobList, JobPublic
 from api.submission import queue_job
+from service.errors import OverQuota
 from service.jobs.records import FINISHED, JobStatus
 from service.jobs.tasks import TASKS, InvalidTaskInput
 from service.jobs.worker import results_path
@@ -127,37 +130,79 @@ def results(
             media_type=MEDIA_TYPES[format],
             filename=f"{job_id}.{format}",
         )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files.values():
-            archive.write(path, arcname=path.name)
-    buffer.seek(0)
     return StreamingResponse(
-        buffer,
+        _zip_stream(list(files.values())),
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{job_id}.zip"'},
     )
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only, unseekable sink whose bytes are taken out as they come."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._pending += data
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self._pending = bytes(self._pending), bytearray()
+        return out
+
+
+def _zip_stream(paths: list[FsPath]) -> Iterator[bytes]:
+    """A zip of ``paths`` made while it is sent: a megabyte at a time, never whole in memory."""
+    sink = _Chunks()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in paths:
+            with path.open("rb") as source, archive.open(path.name, "w", force_zip64=True) as out:
+                while chunk := source.read(1 << 20):
+                    out.write(chunk)
+                    yield sink.take()
+    yield sink.take()  # the central directory, written on close
 
 
 @router.get("/{job_id}/events")
 async def events(
     job_id: JobId, request: Request, store: StoreDep, owner: OwnerDep
 ) -> StreamingResponse:
-    """Server-sent events: ``progress`` whenever it changes, then ``end`` when finished."""
+    """Server-sent events: ``progress`` whenever it changes, then ``end`` when finished.
+
+    At most ``max_streams_per_key`` open at once per API key (429 beyond).
+    """
     store.get(job_id, owner)  # 404 before the stream starts
+    open_streams: Counter[str | None] = request.app.state.open_streams
+    limit = request.app.state.settings.max_streams_per_key
+    if open_streams[owner] >= limit:
+        raise OverQuota(f"{limit} event streams are open for this key already; close one first")
+    open_streams[owner] += 1
 
     async def stream() -> AsyncIterator[str]:
-        last = None
-        while not await request.is_disconnected():
-            job = await asyncio.to_thread(store.get, job_id)
-            state = (job.status, job.progress_done)
-            if state != last:
-                payload = JobPublic.of(job).model_dump(mode="json")
-                yield f"event: progress\ndata: {json.dumps(payload)}\n\n"
-                last = state
-            if job.status in FINISHED:
-                yield f"event: end\ndata: {json.dumps({'status': job.status.value})}\n\n"
-                return
-            await asyncio.sleep(0.5)
+        try:
+            async for event in _progress_events(job_id, request, store):
+                yield event
+        finally:
+            open_streams[owner] -= 1
 
     return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+async def _progress_events(job_id: str, request: Request, store) -> AsyncIterator[str]:
+    """``progress`` events while the job changes, ``end`` when it finishes."""
+    last = None
+    while not await request.is_disconnected():
+        job = await asyncio.to_thread(store.get, job_id)
+        state = (job.status, job.progress_done)
+        if state != last:
+            payload = JobPublic.of(job).model_dump(mode="json")
+            yield f"event: progress\ndata: {json.dumps(payload)}\n\n"
+            last = state
+        if job.status in FINISHED:
+            yield f"event: end\ndata: {json.dumps({'status': job.status.value})}\n\n"
+            return
+        await asyncio.sleep(0.5)

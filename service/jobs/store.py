@@ -159,12 +159,13 @@ class JobStore:
             rows = session.scalars(query).all()
             return [Job._from_row(r) for r in rows], int(session.scalar(count) or 0)
 
-    def counts(self) -> dict[JobStatus, int]:
-        """Number of jobs in every status (for ``/metrics``)."""
+    def counts(self, owner: str | None = None) -> dict[JobStatus, int]:
+        """Number of jobs in every status (for ``/metrics``), or of one ``owner``'s jobs."""
+        query = select(JobRow.status, func.count()).group_by(JobRow.status)
+        if owner is not None:
+            query = query.where(JobRow.owner == owner)
         with self._session() as session:
-            rows = session.execute(
-                select(JobRow.status, func.count()).group_by(JobRow.status)
-            ).all()
+            rows = session.execute(query).all()
         found = {JobStatus(status): int(n) for status, n in rows}
         return {status: found.get(status, 0) for status in JobStatus}
 
@@ -195,25 +196,36 @@ class JobStore:
             return Job._from_row(row)
 
     def lease(self, worker: str, seconds: float = 60.0) -> Job | None:
-        """Claim the oldest leasable job for ``worker`` (queued, or running with a dead lease).
+        """Claim the next leasable job for ``worker`` (queued, or running with a dead lease).
 
-        A job whose lease expired ``max_attempts`` times is failed instead of handed out.
+        Fair across owners: jobs are taken round-robin over the owners with work waiting or
+        running (each owner's oldest first), so one key's thousand queued jobs do not starve
+        another key's one. A job whose lease expired ``max_attempts`` times is failed instead
+        of handed out.
         """
         while True:
             now = utc_now()
             leasable = (JobRow.status == JobStatus.QUEUED.value) | (
                 (JobRow.status == JobStatus.RUNNING.value) & (JobRow.lease_expires_at < now)
             )
+            # an owner's turn counts its running jobs too: one busy with a job waits its turn
+            active = JobRow.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value])
+            turn = func.row_number().over(partition_by=JobRow.owner, order_by=JobRow.created_at)
+            ranked = (
+                select(JobRow.id, JobRow.created_at, turn.label("turn"), leasable.label("ok"))
+                .where(active)
+                .subquery()
+            )
             with self._session() as session:
-                candidate = session.scalars(
-                    select(JobRow)
-                    .where(leasable)
-                    .order_by(JobRow.created_at)
+                candidate_id = session.scalars(
+                    select(ranked.c.id)
+                    .where(ranked.c.ok)
+                    .order_by(ranked.c.turn, ranked.c.created_at)
                     .limit(1)
-                    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it
                 ).first()
-                if candidate is None:
+                if candidate_id is None:
                     return None
+                candidate = session.get(JobRow, candidate_id, populate_existing=True)
                 if candidate.attempts >= candidate.max_attempts:
                     session.execute(
                         update(JobRow)
@@ -357,8 +369,11 @@ class JobStore:
         """The worker stopped the job because cancellation was asked."""
         return self._finish(job_id, worker, JobStatus.CANCELLED)
 
-    def fail(self, job_id: str, worker: str, error: str) -> Job:
-        """Record a failed attempt: requeue while attempts remain, else fail with ``error``."""
+    def fail(self, job_id: str, worker: str, error: str, retry: bool = True) -> Job:
+        """Record a failed attempt: requeue while attempts remain, else fail with ``error``.
+
+        ``retry`` False fails the job at once (another attempt would fail the same way).
+        """
         now = utc_now()
         with self._session() as session:
             row = self._owned(session, job_id, worker)
@@ -366,7 +381,7 @@ class JobStore:
             row.lease_owner = None
             row.lease_expires_at = None
             row.updated_at = now
-            if row.attempts < row.max_attempts and not row.cancel_requested:
+            if retry and row.attempts < row.max_attempts and not row.cancel_requested:
                 row.status = JobStatus.QUEUED.value
             else:
                 row.status = JobStatus.FAILED.value

@@ -45,7 +45,8 @@ MAX_STORE_RETRY_SECONDS = 30.0
 class _Heartbeat:
     """Progress and cancel checks for a batch of jobs, renewing leases at most once a second.
 
-    ``handing_back``: whether the worker's drain deadline has passed (its jobs then leave).
+    ``handing_back``: whether the worker's drain deadline has passed (its jobs then leave);
+    after ``max_seconds`` the jobs leave too (:meth:`overtime`).
     """
 
     def __init__(
@@ -55,9 +56,11 @@ class _Heartbeat:
         worker: str,
         lease_seconds: float,
         handing_back: Callable[[], bool],
+        max_seconds: float,
     ):
         self.store, self.worker, self.lease_seconds = store, worker, lease_seconds
         self.handing_back = handing_back
+        self.deadline = time.monotonic() + max_seconds
         self.done = {job.id: 0 for job in jobs}
         self.cancel_requested: set[str] = set()
         self.lost: set[str] = set()
@@ -75,10 +78,19 @@ class _Heartbeat:
         self.done[job_id] += finished
         self.beat()
 
+    def overtime(self) -> bool:
+        """Whether the batch ran past the wall-clock limit of a job."""
+        return time.monotonic() > self.deadline
+
     def stopped(self, job_id: str) -> bool:
-        """Whether the job should leave the batch: cancelled, taken over, or handed back."""
+        """Whether the job should leave the batch: cancelled, taken over, handed back, late."""
         self.beat()
-        return job_id in self.cancel_requested or job_id in self.lost or self.handing_back()
+        return (
+            job_id in self.cancel_requested
+            or job_id in self.lost
+            or self.handing_back()
+            or self.overtime()
+        )
 
 
 class Worker:
@@ -145,7 +157,12 @@ class Worker:
         """Run ``jobs`` (one task) as one batch; if the batch fails, run each job alone."""
         task = TASKS[jobs[0].task]
         heartbeat = _Heartbeat(
-            self.store, jobs, self.name, self.settings.lease_seconds, self._handing_back
+            self.store,
+            jobs,
+            self.name,
+            self.settings.lease_seconds,
+            self._handing_back,
+            self.settings.max_job_seconds,
         )
         try:
             runs = [
@@ -178,6 +195,11 @@ class Worker:
             elif cancelled and job.id not in heartbeat.cancel_requested and self._handing_back():
                 self.store.release(job.id, self.name)
                 logger.info("job %s handed back to the queue (shutting down)", job.id)
+            elif cancelled and job.id not in heartbeat.cancel_requested and heartbeat.overtime():
+                limit = self.settings.max_job_seconds
+                error = f"stopped after the wall-clock limit of {limit:g} s per job"
+                self.store.fail(job.id, self.name, error, retry=False)
+                logger.warning("job %s %s", job.id, error)
             elif cancelled:
                 self.store.mark_cancelled(job.id, self.name)
                 logger.info("job %s cancelled", job.id)

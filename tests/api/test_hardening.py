@@ -81,3 +81,60 @@ def test_an_aux_fit_goes_through_the_job_checks_and_the_queue_cap(tmp_path):
             assert "queue is full" in full.json()["detail"]
     finally:
         stop_server(server)
+
+
+def test_ten_thousand_smiles_inline_are_refused_before_any_chemistry(keyed):
+    body = {"smiles": ["c1ccccc1CCN"] * 10_000, "num_samples": 1}
+    with keyed.client() as client:
+        answer = client.post("/v1/conformers", json=body, headers=AUTH)
+        assert answer.status_code == 422
+        assert "submit it with POST /v1/jobs" in answer.text
+        assert answer.elapsed.total_seconds() < 5  # parsing 10,000 SMILES took ~7 s
+
+
+def test_event_streams_are_bounded_per_key(tmp_path):
+    server = start_server(tmp_path, workers=0, api_keys=KEY, max_streams_per_key="2")
+    try:
+        with server.client() as client:
+            body = {"task": "conformers", "params": {"smiles": ["CCO"], "num_samples": 1}}
+            job = client.post("/v1/jobs", json=body, headers=AUTH).json()
+            url = f"/v1/jobs/{job['id']}/events"
+            with (
+                client.stream("GET", url, headers=AUTH) as first,
+                client.stream("GET", url, headers=AUTH) as second,
+            ):
+                assert (first.status_code, second.status_code) == (200, 200)
+                third = client.get(url, headers=AUTH)
+                assert third.status_code == 429
+                assert "event streams are open" in third.text
+    finally:
+        stop_server(server)
+
+
+def test_work_limits_per_job_and_per_key_are_named(tmp_path):
+    server = start_server(
+        tmp_path,
+        workers=0,
+        api_keys=f"{KEY},other",
+        max_queued_jobs_per_key="2",
+        max_job_samples="1000",
+    )
+    try:
+        with server.client() as client:
+            big = {"smiles": ["CCO"] * 11, "num_samples": 100}  # 1,100 conformers
+            answer = client.post(
+                "/v1/jobs", json={"task": "conformers", "params": big}, headers=AUTH
+            )
+            assert answer.status_code == 422
+            assert "the limit per job is 1000" in answer.text
+            small = {"task": "conformers", "params": {"smiles": ["CCO"], "num_samples": 1}}
+            for _ in range(2):
+                assert client.post("/v1/jobs", json=small, headers=AUTH).status_code == 202
+            over = client.post("/v1/jobs", json=small, headers=AUTH)
+            assert over.status_code == 429
+            assert over.headers["Retry-After"]
+            assert "jobs of this key are waiting" in over.text
+            other = client.post("/v1/jobs", json=small, headers={"Authorization": "Bearer other"})
+            assert other.status_code == 202  # another key is not held back
+    finally:
+        stop_server(server)

@@ -21,10 +21,10 @@ def test_bench_scores_every_method_on_the_same_ligands():
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ligands"] == 3
-    names = {"etkdgv3", "etkdgv3+mmff"} | {
+    names = {"etkdgv3", "etkdgv3 +mmff-local", "etkdgv3+mmff"} | {
         f"conformer-quotient from {start}{relax}"
         for start in ("noise", "etkdg")
-        for relax in ("", " +mmff")
+        for relax in ("", " +mmff-local", " +mmff")
     }
     assert set(report["methods"]) == names
     for metrics in report["methods"].values():

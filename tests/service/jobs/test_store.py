@@ -186,3 +186,11 @@ def test_a_released_job_is_queued_again_without_using_an_attempt(store):
     again = store.lease("w2")
     assert again.id == job.id
     assert again.attempts == 1  # its one attempt is still there
+
+
+def test_owners_take_turns_so_one_key_cannot_starve_another(store):
+    flood = [store.submit("conformers", {}, total=600, owner="a")[0].id for _ in range(5)]
+    small, _ = store.submit("conformers", {}, total=1, owner="b")
+    order = [store.lease("w").id for _ in range(6)]
+    assert order[:2] == [flood[0], small.id]  # b's one job right after a's first
+    assert order[2:] == flood[1:]

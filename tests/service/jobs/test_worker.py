@@ -87,3 +87,12 @@ def test_the_worker_loop_survives_an_unreachable_store(tmp_path, caplog):
     stop.set()
     loop.join(timeout=10)
     assert "job store unavailable" in caplog.text
+
+
+def test_a_job_past_the_wall_clock_limit_fails_with_the_reason(tmp_path):
+    worker = Worker(Settings(state_dir=tmp_path, max_job_seconds=0.01), name="w")
+    job_id = _submit(worker, smiles=["CCCCCC"] * 4, num_samples=5, num_steps=50, start="noise")
+    assert worker.run_once()
+    job = worker.store.get(job_id)
+    assert job.status == JobStatus.FAILED
+    assert "wall-clock limit of 0.01 s" in job.error
