@@ -198,29 +198,28 @@ class JobStore:
     def lease(self, worker: str, seconds: float = 60.0) -> Job | None:
         """Claim the next leasable job for ``worker`` (queued, or running with a dead lease).
 
-        Fair across owners: jobs are taken round-robin over the owners with work waiting or
-        running (each owner's oldest first), so one key's thousand queued jobs do not starve
-        another key's one. A job whose lease expired ``max_attempts`` times is failed instead
-        of handed out.
+        Fair across owners: the owner whose last job started longest ago goes first (each
+        owner's oldest job), which takes owners in turn, so one key's thousand queued jobs do
+        not starve another key's one. A job whose lease expired ``max_attempts`` times is
+        failed instead of handed out.
         """
         while True:
             now = utc_now()
             leasable = (JobRow.status == JobStatus.QUEUED.value) | (
                 (JobRow.status == JobStatus.RUNNING.value) & (JobRow.lease_expires_at < now)
             )
-            # an owner's turn counts its running jobs too: one busy with a job waits its turn
-            active = JobRow.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value])
-            turn = func.row_number().over(partition_by=JobRow.owner, order_by=JobRow.created_at)
-            ranked = (
-                select(JobRow.id, JobRow.created_at, turn.label("turn"), leasable.label("ok"))
-                .where(active)
+            # the owner served longest ago goes first (never served: at once), then the oldest job
+            served = (
+                select(JobRow.owner, func.max(JobRow.started_at).label("last"))
+                .group_by(JobRow.owner)
                 .subquery()
             )
             with self._session() as session:
                 candidate_id = session.scalars(
-                    select(ranked.c.id)
-                    .where(ranked.c.ok)
-                    .order_by(ranked.c.turn, ranked.c.created_at)
+                    select(JobRow.id)
+                    .outerjoin(served, served.c.owner == JobRow.owner)
+                    .where(leasable)
+                    .order_by(served.c.last.asc().nulls_first(), JobRow.created_at)
                     .limit(1)
                 ).first()
                 if candidate_id is None:
