@@ -39,8 +39,7 @@ from chem.molecules import InputMolecule, read_smiles
 from chem.stereo import set_coordinates
 from models.samplers import SamplingConfig
 from service.checkpoints import load_conformer_model
-from service.conformers.generate import ConformerJob, generate_conformers
-from service.conformers.task import ETKDG_START_STEPS
+from service.conformers.generate import ETKDG_START_STEPS, ConformerJob, generate_conformers
 
 __all__ = ["main"]
 

@@ -21,11 +21,16 @@ from tqdm import tqdm
 from api.cli.client import ServerError, run_conformer_jobs
 from api.cli.options import add_generation_options, float_in, int_in
 from chem.molecules import InputMolecule, read_inputs, write_sdf
-from models.samplers import SamplingConfig
 from service.checkpoints import load_conformer_model
 from service.config import Settings
-from service.conformers.generate import ConformerJob, generate_conformers, sample_count
-from service.conformers.task import ETKDG_START_STEPS, NOISE_START_STEPS
+from service.conformers.generate import (
+    ETKDG_START_STEPS,
+    NOISE_START_STEPS,
+    ConformerJob,
+    checkpoint_task,
+    generate_conformers,
+    sample_count,
+)
 
 __all__ = ["add_arguments", "run"]
 
@@ -69,13 +74,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _steps(args: argparse.Namespace) -> int:
-    """``--steps``, or the default of the chosen start (the server's own)."""
-    if args.steps is not None:
-        return args.steps
-    return ETKDG_START_STEPS if args.start == "etkdg" else NOISE_START_STEPS
-
-
 def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) -> int:
     """Send the usable molecules (as isomeric SMILES) to ``args.server`` as jobs."""
     usable = [Chem.MolToSmiles(Chem.RemoveHs(m.mol)) for m in molecules if m.error is None]
@@ -84,7 +82,7 @@ def _remote(args: argparse.Namespace, molecules: list[InputMolecule], progress) 
         "seed": args.seed,
         "treatment": args.treatment,
         "sampler": args.sampler,
-        "num_steps": _steps(args),
+        "num_steps": args.steps,  # None: the server's default for the start
         "start": args.start,
         "start_time": args.start_time,
         "relax": args.relax,
@@ -101,7 +99,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         molecules = read_inputs(args.input)
         model = None
         if args.server is None:
-            name = "conformer" if args.model == "qm9" else "conformer-druglike"
+            name = checkpoint_task(args.model)
             model = load_conformer_model(
                 args.checkpoint or settings.checkpoint_dir / f"{name}-{args.treatment}.pt",
                 args.device,
@@ -115,12 +113,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.start == "etkdg" and args.start_time >= 1:
         sys.stderr.write("error: --start-time must be below 1\n")
         return 2
-    start_time = args.start_time if args.start == "etkdg" else 0.0
-    job = ConformerJob(
+    job = ConformerJob.requested(
         args.num_conformers,
-        SamplingConfig(args.sampler, _steps(args), start_time=start_time),
         args.seed,
+        sampler=args.sampler,
+        num_steps=args.steps,
         start=args.start,
+        start_time=args.start_time,
         relax=args.relax,
     )
     started = time.perf_counter()

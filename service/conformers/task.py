@@ -12,18 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from rdkit import Chem
 
 from chem.molecules import InputMolecule, conformer_mol, read_smiles
-from models.samplers import SamplingConfig
-from service.conformers.generate import ConformerJob, ConformerRequest, PackedRun
+from service.conformers.generate import (
+    ETKDG_START_STEPS,
+    NOISE_START_STEPS,
+    ConformerJob,
+    ConformerRequest,
+    PackedRun,
+    checkpoint_task,
+    default_steps,
+)
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry
 from service.task import InvalidTaskInput, TaskOutput, TaskRun
 
-__all__ = ["ETKDG_START_STEPS", "NOISE_START_STEPS", "ConformerParams", "ConformerTask"]
-
-NOISE_START_STEPS = 20
-ETKDG_START_STEPS = 3
-"""Heun steps from an ETKDG conformer at t = 0.5: measured on the tuning ligands (README), the
-choice that keeps the model's gain in success rate at half of ETKDG + MMFF's throughput."""
+__all__ = ["ConformerParams", "ConformerTask"]
 
 
 class ConformerParams(BaseModel):
@@ -66,25 +68,26 @@ class ConformerParams(BaseModel):
     def _default_steps(self) -> ConformerParams:
         """Fill in the step count the chosen start defaults to (stored with the job)."""
         if self.num_steps is None:
-            self.num_steps = ETKDG_START_STEPS if self.start == "etkdg" else NOISE_START_STEPS
+            self.num_steps = default_steps(self.start)
         return self
 
     @property
     def checkpoint_task(self) -> str:
         """The registry's task name of the chosen model."""
-        return "conformer" if self.model == "qm9" else "conformer-druglike"
+        return checkpoint_task(self.model)
 
     _molecules: list[InputMolecule] | None = PrivateAttr(default=None)
     """The SMILES parsed, once per request (by the check, reused by the run)."""
 
     def job(self) -> ConformerJob:
         """The generation job these parameters ask for."""
-        start_time = self.start_time if self.start == "etkdg" else 0.0
-        return ConformerJob(
+        return ConformerJob.requested(
             self.num_samples,
-            SamplingConfig(self.sampler, self.num_steps, start_time=start_time),
             self.seed,
+            sampler=self.sampler,
+            num_steps=self.num_steps,
             start=self.start,
+            start_time=self.start_time,
             relax=self.relax,
         )
 

@@ -33,6 +33,7 @@ from models.tasks.conformer import sample_conformers
 from models.training import Trainer
 from service.checkpoints import conformer_net_config
 from service.config import Settings
+from service.conformers.generate import checkpoint_task
 from service.training.checkpoint_files import save_atomically, update_model_card
 from service.training.loop import load_resumable, resumed_or_new_config, train_until
 
@@ -122,7 +123,7 @@ def _initial_weights(trainer: Trainer, init: Path, device: str) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train until ``args.steps``; resume when the checkpoint exists."""
     torch.manual_seed(args.seed)
-    name = "conformer" if args.data == "qm9" else "conformer-druglike"
+    name = checkpoint_task(args.data)
     path = args.checkpoint or settings.checkpoint_dir / f"{name}-{args.treatment}.pt"
     state = load_resumable(path, args.device, args.treatment)
     if state is None and args.init is not None:

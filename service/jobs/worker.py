@@ -189,13 +189,14 @@ class Worker:
 
     def _finish(self, job: Job, cancelled: bool, heartbeat: _Heartbeat) -> None:
         scratch = self._scratch(job)
+        stopped_here = cancelled and job.id not in heartbeat.cancel_requested  # not by its owner
         try:
             if job.id in heartbeat.lost:
                 logger.warning("job %s was taken over by another worker; dropping this run", job.id)
-            elif cancelled and job.id not in heartbeat.cancel_requested and self._handing_back():
+            elif stopped_here and self._handing_back():
                 self.store.release(job.id, self.name)
                 logger.info("job %s handed back to the queue (shutting down)", job.id)
-            elif cancelled and job.id not in heartbeat.cancel_requested and heartbeat.overtime():
+            elif stopped_here and heartbeat.overtime():
                 limit = self.settings.max_job_seconds
                 error = f"stopped after the wall-clock limit of {limit:g} s per job"
                 self.store.fail(job.id, self.name, error, retry=False)
