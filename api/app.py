@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from api.body_limit import install_body_limit
 from api.deps import require_key
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.limits import install_body_limit
 from api.metrics import install_metrics
 from api.routes import (
     backbones,

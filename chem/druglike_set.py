@@ -4,7 +4,7 @@ Every molecule keeps all its conformers; each time it is drawn, one of them is p
 random, so an epoch sees every molecule once and the ensembles over many epochs. (Training
 validates on crystal poses instead, see ``qsdiff train conformers``.) Shards are parsed
 once and cached beside themselves (``shard-NNNNN.pt``); :meth:`refresh` picks up shards that
-a build still running has completed since.
+a build still running has completed since; a folder no build has made yet is an empty set.
 """
 
 from __future__ import annotations
@@ -94,10 +94,6 @@ class DruglikeSet:
     loaded: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        if not self.folder.is_dir():
-            raise FileNotFoundError(
-                f"no drug-like set at {self.folder}; build it with `qsdiff data druglike`"
-            )
         self.refresh()
 
     def refresh(self) -> int:

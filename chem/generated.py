@@ -7,6 +7,7 @@ neither can sanitize is written to XYZ instead and flagged, so no sample is lost
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,13 @@ from chem.edm_metrics import (
     stable_atoms,
 )
 
-__all__ = ["GeneratedMolecule", "describe", "write_molecule_files"]
+__all__ = [
+    "GeneratedMolecule",
+    "MoleculeTexts",
+    "describe",
+    "molecule_texts",
+    "write_molecule_files",
+]
 
 
 @dataclass
@@ -92,16 +99,22 @@ def describe(types: np.ndarray, positions: np.ndarray, extra: dict[str, Any]) ->
     return GeneratedMolecule(types, positions, mol, properties)
 
 
-def write_molecule_files(
-    molecules: list[GeneratedMolecule], sdf: Path, xyz: Path
-) -> tuple[int, int]:
-    """SDF for every molecule with bonds, XYZ for the rest; returns (in SDF, in XYZ).
+@dataclass(frozen=True)
+class MoleculeTexts:
+    """Generated molecules as file contents: SDF (those with bonds) and XYZ (the rest)."""
 
-    The XYZ file is only created when some molecule needs it.
-    """
+    sdf: str
+    xyz: str
+    """Empty when every molecule has bonds."""
+    in_sdf: int
+    in_xyz: int
+
+
+def molecule_texts(molecules: list[GeneratedMolecule]) -> MoleculeTexts:
+    """SDF text of every molecule with bonds, XYZ text of the rest, and how many are in each."""
     in_xyz = [m for m in molecules if m.mol is None]
-    sdf.parent.mkdir(parents=True, exist_ok=True)
-    with Chem.SDWriter(str(sdf)) as writer:
+    sdf = io.StringIO()
+    with Chem.SDWriter(sdf) as writer:
         for molecule in molecules:
             if molecule.mol is None:
                 continue
@@ -117,15 +130,27 @@ def write_molecule_files(
                 else:
                     mol.SetProp(key, str(value))
             writer.write(mol)
-    if in_xyz:
-        xyz.write_text(
-            "".join(
-                _xyz_block(
-                    m.types,
-                    m.positions,
-                    f"qsdiff-{m.properties.get('index', 0)} no sanitizable bonds (flagged)",
-                )
-                for m in in_xyz
-            )
+    xyz = "".join(
+        _xyz_block(
+            m.types,
+            m.positions,
+            f"qsdiff-{m.properties.get('index', 0)} no sanitizable bonds (flagged)",
         )
-    return len(molecules) - len(in_xyz), len(in_xyz)
+        for m in in_xyz
+    )
+    return MoleculeTexts(sdf.getvalue(), xyz, len(molecules) - len(in_xyz), len(in_xyz))
+
+
+def write_molecule_files(
+    molecules: list[GeneratedMolecule], sdf: Path, xyz: Path
+) -> tuple[int, int]:
+    """SDF for every molecule with bonds, XYZ for the rest; returns (in SDF, in XYZ).
+
+    The XYZ file is only created when some molecule needs it.
+    """
+    texts = molecule_texts(molecules)
+    sdf.parent.mkdir(parents=True, exist_ok=True)
+    sdf.write_text(texts.sdf)
+    if texts.xyz:
+        xyz.write_text(texts.xyz)
+    return texts.in_sdf, texts.in_xyz

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import gemmi
 import numpy as np
@@ -22,6 +23,7 @@ from tqdm import tqdm
 
 __all__ = [
     "Backbone",
+    "backbones_text",
     "load_backbone_set",
     "load_backbones",
     "random_crop",
@@ -195,13 +197,19 @@ def random_crop(backbone: Backbone, length: int, rng: np.random.Generator) -> Ba
     return Backbone(backbone.name, backbone.coords[start:end], backbone.sequence[start:end])
 
 
-def write_backbones(backbones: list[Backbone], path: Path, remarks: list[str] = ()) -> None:
-    """All-GLY backbones as PDB (``.pdb``) or mmCIF (``.cif``), one chain each (A, B, ...).
+def backbones_text(
+    backbones: list[Backbone],
+    fmt: Literal["pdb", "cif"],
+    remarks: Sequence[str] = (),
+    name: str = "backbones",
+) -> str:
+    """All-GLY backbones as PDB or mmCIF text, one chain each (A, B, ...).
 
-    ``remarks`` go into PDB ``REMARK 250`` lines or the mmCIF ``_qsdiff.remark`` category.
+    ``remarks`` go into PDB ``REMARK 250`` lines or the mmCIF ``_qsdiff.remark`` category;
+    ``name`` is the structure's (the mmCIF data block's).
     """
     structure = gemmi.Structure()
-    structure.name = Path(path).stem
+    structure.name = name
     model = gemmi.Model(1)
     for index, backbone in enumerate(backbones):
         chain = gemmi.Chain(_chain_name(index))
@@ -220,19 +228,24 @@ def write_backbones(backbones: list[Backbone], path: Path, remarks: list[str] = 
         model.add_chain(chain)
     structure.add_model(model)
     structure.setup_entities()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".cif":
+    if fmt == "cif":
         document = structure.make_mmcif_document()
         block = document.sole_block()
         if remarks:
             block.set_mmcif_category("_qsdiff", {"remark": list(remarks)})
-        document.write_file(str(path))
-    else:
-        header = "".join(f"REMARK 250 {line}\n" for line in remarks)
-        options = gemmi.PdbWriteOptions(minimal=True)
-        options.cryst1_record = False  # no unit cell: a model, not a crystal
-        path.write_text(header + structure.make_pdb_string(options))
+        return document.as_string()
+    header = "".join(f"REMARK 250 {line}\n" for line in remarks)
+    options = gemmi.PdbWriteOptions(minimal=True)
+    options.cryst1_record = False  # no unit cell: a model, not a crystal
+    return header + structure.make_pdb_string(options)
+
+
+def write_backbones(backbones: list[Backbone], path: Path, remarks: Sequence[str] = ()) -> None:
+    """:func:`backbones_text` into ``path``: mmCIF for a ``.cif`` name, else PDB."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = "cif" if path.suffix == ".cif" else "pdb"
+    path.write_text(backbones_text(backbones, fmt, remarks, path.stem))
 
 
 def _chain_name(index: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -38,7 +38,6 @@ class Settings(BaseSettings):
         ge=0,
         description="on SIGTERM, running jobs may finish this long; then they go back to the queue",
     )
-    max_molecules_per_job: int = Field(default=10_000, ge=1)
     max_sync_samples: int = Field(default=20, ge=1, description="samples of one inline request")
     max_sync_pending: int = Field(
         default=200, ge=1, description="inline requests waiting; more are refused with 429"
@@ -62,10 +61,20 @@ class Settings(BaseSettings):
     max_queued_jobs_per_key: int = Field(
         default=100, ge=1, description="jobs one API key may have waiting; more are a 429"
     )
-    max_job_samples: int = Field(
-        default=20_000,
-        ge=1,
-        description="samples (conformers, molecules, backbones, fit steps) of one job",
+    max_job_cost: int = Field(
+        default=10**9, ge=1, description="work units of one job (README's limits say the unit)"
+    )
+    max_queued_cost_per_key: int = Field(
+        default=10**10, ge=1, description="work units one API key may have waiting"
+    )
+    max_cost_per_key_per_hour: int = Field(
+        default=10**11, ge=1, description="work units one API key may submit in an hour"
+    )
+    retention_hours: float = Field(
+        default=7 * 24.0,
+        ge=0,
+        description="finished jobs and their results are deleted this long after they "
+        "finished; 0 keeps them forever",
     )
     max_job_seconds: float = Field(
         default=4 * 3600.0,
@@ -76,6 +85,16 @@ class Settings(BaseSettings):
         default=16, ge=1, description="progress event streams one API key may hold open"
     )
     max_body_bytes: int = Field(default=8 << 20, ge=1024)
+
+    @field_validator("retention_hours")
+    @classmethod
+    def _retention_covers_the_hour(cls, hours: float) -> float:
+        if 0 < hours < 1:
+            raise ValueError(
+                "0 (keep forever) or at least 1 hour: the work-per-hour quota counts the jobs "
+                "of the last hour, so they must still be there"
+            )
+        return hours
 
     @property
     def api_key_set(self) -> frozenset[str]:

@@ -1,7 +1,7 @@
 """The project's own errors: what went wrong, in words a caller can act on.
 
-Every layer below ``api/`` raises these (or a subclass that names its slice); ``api/errors.py``
-maps each to an HTTP status once, and the command line prints them.
+Every layer below ``api/`` raises these (or a subclass that names its slice); the API maps each
+to an HTTP status once in ``api/errors.py``, the CLI to an exit code in ``api/cli/exit_codes.py``.
 
 =================  =====================================================  ====
 error              meaning                                                HTTP

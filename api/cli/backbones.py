@@ -17,7 +17,7 @@ import httpx
 from tqdm import tqdm
 
 from api.cli.client import ServerError, run_jobs
-from api.cli.options import add_generation_options, float_in, int_in
+from api.cli.options import add_generation_options, float_in, int_in, usage_error
 from chem.proteins import write_backbones
 from models.samplers import SamplingConfig
 from models.tasks.backbone import DEFAULT_GAMMA
@@ -56,8 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Generate and write; see the module docstring for exit codes."""
     if args.output.suffix not in (".pdb", ".cif"):
-        sys.stderr.write("error: -o/--output must end in .pdb or .cif\n")
-        return 2
+        raise usage_error("-o/--output", "-o/--output must end in .pdb or .cif")
     params = BackboneParams(
         length=args.length,
         num_samples=args.num_backbones,
@@ -85,8 +84,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     args.device,
                 )
             except FileNotFoundError as e:
-                sys.stderr.write(f"error: {e}\n")
-                return 2
+                raise usage_error("--checkpoint", str(e)) from e
             request = BackboneRequest(
                 args.num_backbones,
                 args.length,

@@ -23,11 +23,10 @@ from api.cli import pack_backbones as pack_backbones_cli
 from api.cli import serve
 from api.cli import train as train_cli
 from api.cli import worker as worker_cli
+from api.cli.exit_codes import report
 from service.aux import AUX_MODELS
-from service.backbones import train as train_backbones
 from service.config import get_settings
-from service.conformers import train
-from service.molecules import train as train_molecules
+from service.errors import QsdiffError
 from service.runtime import tune_allocator
 
 __all__ = ["main"]
@@ -113,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``qsdiff`` console script."""
+    """Entry point of the ``qsdiff`` console script; the project's errors exit as one line."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -121,6 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     tune_allocator()
+    try:
+        return _run(args)
+    except QsdiffError as e:
+        words = (args.command, getattr(args, "task", None), getattr(args, "aux_model", None))
+        return report(e, " ".join(["qsdiff", *filter(None, words)]))
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Dispatch ``args`` to its command; the command's exit code."""
     if args.command == "bench":
         return _run_benchmark(args.name, args.options)
     if args.command == "serve":
@@ -139,8 +147,4 @@ def main(argv: list[str] | None = None) -> int:
         return data_cli.run(args, get_settings())
     if args.command == "pack-backbones":
         return pack_backbones_cli.run(args)
-    if args.task == "molecules":
-        return train_molecules.run(args, get_settings())
-    if args.task == "backbones":
-        return train_backbones.run(args, get_settings())
-    return train.run(args, get_settings())
+    return train_cli.run(args, get_settings())

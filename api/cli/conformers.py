@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+import typing
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ from rdkit import Chem
 from tqdm import tqdm
 
 from api.cli.client import ServerError, run_conformer_jobs
-from api.cli.options import add_generation_options, float_in, int_in
+from api.cli.options import add_generation_options, float_in, int_in, usage_error
 from chem.molecules import InputMolecule, read_inputs, write_sdf
 from service.checkpoints import load_conformer_model
 from service.config import Settings
@@ -31,6 +32,7 @@ from service.conformers.generate import (
     generate_conformers,
     sample_count,
 )
+from service.conformers.relax import Relax
 
 __all__ = ["add_arguments", "run"]
 
@@ -61,10 +63,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--relax",
-        choices=("none", "mmff-local", "mmff"),
+        choices=typing.get_args(Relax),
         default="mmff-local",
-        help="MMFF94 afterwards: local (bond lengths and angles settled, the conformation kept) "
-        "or to convergence",
+        help="afterwards: MMFF94 locally (bond lengths and angles settled, the conformation "
+        "kept) or to convergence, or GFN2-xTB in implicit water (seconds per conformer)",
     )
     parser.add_argument(
         "--model",
@@ -97,22 +99,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Generate, write the SDF, report failures; see the module docstring for exit codes."""
     try:
         molecules = read_inputs(args.input)
-        model = None
-        if args.server is None:
-            name = checkpoint_task(args.model)
-            model = load_conformer_model(
-                args.checkpoint or settings.checkpoint_dir / f"{name}-{args.treatment}.pt",
-                args.device,
-            )
-    except (FileNotFoundError, ValueError) as e:
-        sys.stderr.write(f"error: {e}\n")
-        return 2
+    except (FileNotFoundError, ValueError) as e:  # no such file, or no molecule in it
+        raise usage_error("input", str(e)) from e
+    model = None
+    if args.server is None:
+        checkpoint = args.checkpoint or (
+            settings.checkpoint_dir / f"{checkpoint_task(args.model)}-{args.treatment}.pt"
+        )
+        try:
+            model = load_conformer_model(checkpoint, args.device)
+        except (FileNotFoundError, ValueError) as e:  # none there, or of another featurization
+            raise usage_error("--checkpoint", str(e)) from e
     failures = [m for m in molecules if m.error is not None]
     for m in failures:
         sys.stderr.write(f"skipped {m.name} ({m.smiles}): {m.error}\n")
     if args.start == "etkdg" and args.start_time >= 1:
-        sys.stderr.write("error: --start-time must be below 1\n")
-        return 2
+        raise usage_error("--start-time", "--start-time must be below 1")
     job = ConformerJob.requested(
         args.num_conformers,
         args.seed,

@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from api.cli.options import int_in
+from api.cli.options import int_in, usage_error
 from service.config import Settings
 from service.conformers.druglike import DruglikeBuild, build_druglike
 
@@ -37,9 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Build the missing shards and print the totals as JSON."""
+    """Build the missing shards and print the totals as JSON; bad options are InvalidInput."""
     if args.smiles is not None and not args.smiles.is_file():
-        raise SystemExit(f"qsdiff data: no SMILES file at {args.smiles}")
+        raise usage_error("--smiles", f"no SMILES file at {args.smiles}")
     tuning = settings.data_dir / "druglike" / "platinum_tune.sdf.gz"
     build = DruglikeBuild(
         out_dir=args.out or settings.cache_dir / "druglike",
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     try:
         totals = build_druglike(build)
-    except ValueError as e:
-        raise SystemExit(f"qsdiff data: {e}") from None
+    except ValueError as e:  # the folder was begun with other options, or a file is unreadable
+        raise usage_error("--out", str(e)) from e
     print(json.dumps(totals))
     return 0

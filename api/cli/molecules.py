@@ -18,7 +18,7 @@ import httpx
 from tqdm import tqdm
 
 from api.cli.client import ServerError, run_jobs
-from api.cli.options import add_generation_options, int_in
+from api.cli.options import add_generation_options, int_in, usage_error
 from chem.generated import write_molecule_files
 from models.samplers import SamplingConfig
 from service.checkpoints import load_molecule_model
@@ -66,14 +66,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     args.device,
                 )
             except FileNotFoundError as e:
-                sys.stderr.write(f"error: {e}\n")
-                return 2
+                raise usage_error("--checkpoint", str(e)) from e
             largest = len(model.size_histogram) - 1
             if args.atoms is not None and args.atoms > largest:
-                sys.stderr.write(
-                    f"error: --atoms {args.atoms}: the model knows at most {largest}\n"
+                raise usage_error(
+                    "--atoms", f"--atoms {args.atoms}: the model knows at most {largest}"
                 )
-                return 2
             request = MoleculeRequest(
                 args.num_molecules, SamplingConfig(args.sampler, args.steps), args.seed, args.atoms
             )

@@ -1,4 +1,4 @@
-"""Command-line options every generating or training command shares, defined once."""
+"""Command-line options every generating or training command shares, and their usage error."""
 
 from __future__ import annotations
 
@@ -8,9 +8,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models.objectives import TREATMENTS
+from service.errors import InvalidInput
 from service.limits import MAX_SEED
+from service.training.options import OptimiserDefaults
 
-__all__ = ["add_generation_options", "add_training_options", "float_in", "int_in"]
+__all__ = [
+    "add_generation_options",
+    "add_training_options",
+    "float_in",
+    "int_in",
+    "usage_error",
+]
+
+
+def usage_error(option: str, message: str) -> InvalidInput:
+    """``message`` about the command line's ``option`` as the project's :class:`InvalidInput`.
+
+    Raised, it reaches ``qsdiff``'s one error mapping (``api/cli/exit_codes.py``): one line on
+    stderr and exit status 2, as argparse's own usage errors.
+    """
+    return InvalidInput([{"loc": [option], "msg": message}], message)
 
 
 def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -84,60 +101,46 @@ def add_generation_options(
 def add_training_options(
     parser: argparse.ArgumentParser,
     task: str,
+    new_model: OptimiserDefaults,
     *,
-    batch_size: int,
-    lr: float,
-    hidden: int,
-    layers: int,
-    val_every: int,
-    weight_floor: float = 0.1,
-    auxiliary_weight: float | None = None,
+    auxiliary: bool = False,
 ) -> None:
     """Treatment, checkpoint, optimiser, network size and schedule of ``qsdiff train TASKs``.
 
-    ``auxiliary_weight`` (the default of ``--auxiliary-weight``) is given by tasks that have an
-    auxiliary loss; the option exists only for them.
+    Only ``auxiliary`` tasks (those with an auxiliary loss) get ``--auxiliary-weight``. Options
+    left out are None, so the task's training run keeps its own defaults.
     """
     parser.add_argument("--treatment", choices=TREATMENTS, required=True)
     parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
-    parser.add_argument(
-        "--steps", type=int_in(1), default=10_000, help="train until this many steps"
-    )
+    parser.add_argument("--steps", type=int_in(1), help="train until this many steps")
     parser.add_argument(
         "--batch-size",
         type=int_in(1),
-        help=f"examples per step (default {batch_size}); on resume the checkpoint's own unless "
-        "given",
+        help=f"examples per step (default {new_model.batch_size}); on resume the checkpoint's "
+        "own unless given",
     )
     parser.add_argument(
         "--lr",
         type=float_in(0.0, low_open=True),
-        help=f"learning rate (default {lr}); on resume the checkpoint's own rate unless given, "
-        "so a later run can continue at a lower one",
+        help=f"learning rate (default {new_model.lr}); on resume the checkpoint's own rate unless "
+        "given, so a later run can continue at a lower one",
     )
     parser.add_argument(
         "--weight-floor",
         type=float_in(0.0, low_open=True),
-        help=f"loss weight 1 / (alpha_t^2 + floor) (default {weight_floor}; a lower floor weighs "
-        "the last steps before the data more); on resume the checkpoint's own unless given",
+        help=f"loss weight 1 / (alpha_t^2 + floor) (default {new_model.weight_floor}; a lower "
+        "floor weighs the last steps before the data more); on resume the checkpoint's own "
+        "unless given",
     )
-    parser.set_defaults(
-        new_model_lr=lr,
-        new_model_batch_size=batch_size,
-        new_model_weight_floor=weight_floor,
-        auxiliary_weight=None,  # tasks without an auxiliary loss have no option for it
-        new_model_auxiliary_weight=0.0,
-    )
-    if auxiliary_weight is not None:
+    if auxiliary:
         parser.add_argument(
             "--auxiliary-weight",
             type=float_in(0.0),
-            help=f"weight of the task's auxiliary loss (default {auxiliary_weight}); on resume "
-            "the checkpoint's own unless given",
+            help=f"weight of the task's auxiliary loss (default {new_model.auxiliary_weight}); on "
+            "resume the checkpoint's own unless given",
         )
-        parser.set_defaults(new_model_auxiliary_weight=auxiliary_weight)
-    parser.add_argument("--hidden", type=int_in(1), default=hidden)
-    parser.add_argument("--layers", type=int_in(1), default=layers)
-    parser.add_argument("--val-every", type=int_in(1), default=val_every)
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
+    parser.add_argument("--hidden", type=int_in(1))
+    parser.add_argument("--layers", type=int_in(1))
+    parser.add_argument("--val-every", type=int_in(1))
+    parser.add_argument("--device", help="cpu or cuda")
+    parser.add_argument("--seed", type=int_in(0, MAX_SEED))

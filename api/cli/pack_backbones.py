@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from api.cli.options import usage_error
 from chem.proteins import load_backbones, write_backbone_set
 
 __all__ = ["add_arguments", "run"]
@@ -31,14 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Pack the folder; see the module docstring for exit codes."""
     if not args.folder.is_dir():
-        print(f"qsdiff pack-backbones: error: {args.folder} is not a folder", file=sys.stderr)
-        return 2
+        raise usage_error("folder", f"{args.folder} is not a folder")
     if args.output.suffix != ".npz":
-        print("qsdiff pack-backbones: error: -o/--output must end in .npz", file=sys.stderr)
-        return 2
+        raise usage_error("-o/--output", "-o/--output must end in .npz")
     if args.min_length < 2:
-        print("qsdiff pack-backbones: error: --min-length must be at least 2", file=sys.stderr)
-        return 2
+        raise usage_error("--min-length", "--min-length must be at least 2")
     skipped: list[ValueError] = []
 
     def skip(error: ValueError) -> None:
@@ -47,9 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         chains = load_backbones(args.folder, args.min_length, on_skip=skip)
-    except ValueError as e:
-        print(f"qsdiff pack-backbones: error: {e}", file=sys.stderr)
-        return 2
+    except ValueError as e:  # no chain long enough
+        raise usage_error("--min-length", str(e)) from e
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_backbone_set(chains, args.output, source=args.folder.name)
     residues = sum(len(c) for c in chains)

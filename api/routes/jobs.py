@@ -106,10 +106,11 @@ def results(
 
     ``sdf``: conformers and molecules; ``xyz``: the generated molecules that could not be given
     bonds; ``pdb`` and ``cif``: backbones; ``json``: the manifest with per-sample metrics
-    (or an auxiliary run's curves); ``png``: a plot of them.
+    (or an auxiliary run's curves); ``png``: a plot of them. A job stopped at the wall-clock
+    limit failed, but keeps the samples it finished: its files are those (its error says so).
     """
     job = store.get(job_id, owner)
-    if job.status != JobStatus.SUCCEEDED:
+    if job.status != JobStatus.SUCCEEDED and job.result_path is None:
         raise HTTPException(
             status_code=409,
             detail=f"job {job_id} is {job.status.value}; results exist once it has succeeded",

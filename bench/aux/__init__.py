@@ -12,7 +12,7 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``bench/aux_NAME.py`` with the remaining options."""
+    """Run ``bench/aux/NAME.py`` with the remaining options."""
     parser = argparse.ArgumentParser(prog="qsdiff bench aux", description=__doc__)
     parser.add_argument("name", choices=sorted(AUX_MODELS), help="which auxiliary model")
     parser.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's own options")

@@ -107,16 +107,16 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from models.aux.cogs import AbelianGroup, TrainConfig, homomorphism_errors
+    from models.aux.cogs import AbelianGroup, CogsTrainConfig, homomorphism_errors
 
     torch.set_num_threads(1)
     start = time.perf_counter()
     groups = [AbelianGroup(m) for m in GROUPS]
     if args.quick:
-        runs = [(groups[0], TrainConfig(num_nodes=64, epochs=600, weight_decay=1e-3, seed=0))]
+        runs = [(groups[0], CogsTrainConfig(num_nodes=64, epochs=600, weight_decay=1e-3, seed=0))]
     else:
         runs = [
-            (g, TrainConfig(num_nodes=128, epochs=3000, weight_decay=1e-3, seed=s))
+            (g, CogsTrainConfig(num_nodes=128, epochs=3000, weight_decay=1e-3, seed=s))
             for g in groups
             for s in SEEDS
         ]

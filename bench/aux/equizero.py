@@ -43,12 +43,12 @@ QUICK = Budget(8, 15, 150, 1000, 80, 15)
 
 def _digits(budget: Budget, seed: int) -> dict:
     """Train M and the λ nets on digits; score every variant over C4 and D4."""
-    from models.aux.equizero import TrainConfig
+    from models.aux.equizero import EquizeroTrainConfig
     from service.aux.equizero import DigitSplit, digit_report, load_digit_split, train_digits
 
     split = load_digit_split(seed=seed)
-    cnn = TrainConfig(epochs=budget.cnn_epochs, seed=seed)
-    lam = TrainConfig(epochs=budget.lambda_epochs, batch_size=128, seed=seed)
+    cnn = EquizeroTrainConfig(epochs=budget.cnn_epochs, seed=seed)
+    lam = EquizeroTrainConfig(epochs=budget.lambda_epochs, batch_size=128, seed=seed)
     trained = train_digits(split, cnn, lam)
     n = budget.test_digits or len(split.y_test)
     test = DigitSplit(split.x_train, split.y_train, split.x_test[:n], split.y_test[:n])
@@ -86,9 +86,9 @@ def _molecules(npz: Path, budget: Budget, seed: int) -> dict:
 
     from models.aux.equizero import (
         GROUPS,
+        EquizeroTrainConfig,
         LambdaNet,
         MoleculeMLP,
-        TrainConfig,
         orbit_predictions,
         orbit_scores,
         train_classifier,
@@ -101,10 +101,12 @@ def _molecules(npz: Path, budget: Budget, seed: int) -> dict:
     group = GROUPS["o"]()
     torch.manual_seed(seed)
     model = MoleculeMLP(atoms=x.shape[1], row=x.shape[2])
-    config = TrainConfig(epochs=budget.molecule_epochs, seed=seed)
+    config = EquizeroTrainConfig(epochs=budget.molecule_epochs, seed=seed)
     train_classifier(model, x, y, config)
     lam = LambdaNet(model.head.in_features)
-    train_lambda(model, lam, group, x, y, TrainConfig(epochs=budget.lambda_epochs, seed=seed))
+    train_lambda(
+        model, lam, group, x, y, EquizeroTrainConfig(epochs=budget.lambda_epochs, seed=seed)
+    )
     variants = {name: DIGIT_VARIANTS[name] for name in MOLECULE_VARIANTS}
     preds = orbit_predictions(model, group, data["rows"]["test"], variants, lam)
     scores = {k: asdict(orbit_scores(p, data["labels"]["test"])) for k, p in preds.items()}

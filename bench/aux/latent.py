@@ -1,6 +1,6 @@
 """``qsdiff bench aux latent``: latent group actions against rotating the pixels.
 
-Trains the two autoencoders of ``models/aux/latent_actions.py`` (plain rotated digits; rotated
+Trains the two autoencoders of ``models/aux/latent/`` (plain rotated digits; rotated
 digits under a fixed occluder) on one thread, then scores the predicted ``g x`` on held-out
 digits by PSNR (dB) and SSIM beside the pixel-space action (rotate ``x``) and the do-nothing
 answer (``x``), and checks composition ``g_2 g_1``. Full size trains 2,000 steps a model
@@ -50,7 +50,7 @@ def run_bench(steps: int, seed: int, draws: int) -> dict[str, Any]:
     """Train both models for ``steps`` and measure them; the report as a dict."""
     import torch
 
-    from models.aux import latent_actions as la
+    from models.aux import latent as la
 
     torch.set_num_threads(1)
     start = time.perf_counter()
@@ -60,7 +60,7 @@ def run_bench(steps: int, seed: int, draws: int) -> dict[str, Any]:
         occluded = name == "occluded"
         began = time.perf_counter()
         model = la.train_model(
-            train_digits, la.LatentConfig(occluded=occluded), la.TrainConfig(steps, seed=seed)
+            train_digits, la.LatentConfig(occluded=occluded), la.LatentTrainConfig(steps, seed=seed)
         )
         trained = time.perf_counter() - began
         settings[name] = {

@@ -54,10 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="accepted; the report is JSON")
     args = parser.parse_args(argv)
 
-    from models.aux.meanfield import TrainConfig
+    from models.aux.meanfield import MeanfieldTrainConfig
     from service.aux.meanfield import CurveConfig, measure_curves
 
-    train = TrainConfig(steps=40, step_size=0.5, batch_per_unit=2)
+    train = MeanfieldTrainConfig(steps=40, step_size=0.5, batch_per_unit=2)
     if args.quick:
         config = CurveConfig(sizes=(10, 40), seeds=1, train=train, heuristic_size=40)
     else:

@@ -2,7 +2,7 @@
 
 (a) Invariance: for random homographies, the relative change of the raw Gaussian jet, the
 unnormalised relative invariants and the normalised invariants of a smooth 3-channel scene at
-corresponding points (``models/aux/pdinet/experiment.py``). Claim: normalised small, raw large.
+corresponding points (``models/aux/pdinet/metrics.py``). Claim: normalised small, raw large.
 
 (b) Digits (scikit-learn ``load_digits``) on a colour-graded card, trained upright, tested
 upright and through one random homography per test image at several strengths: PDINet against
@@ -28,7 +28,7 @@ from models.aux.pdinet import (
     CNNConfig,
     PDINet,
     PDINetConfig,
-    TrainConfig,
+    PDINetTrainConfig,
     accuracy,
     homography_accuracy,
     invariance_errors,
@@ -99,7 +99,7 @@ def _score(model: nn.Module, config: BenchConfig, train: tuple, test: tuple) -> 
     """Train ``model`` upright, then its accuracy upright and at every strength."""
     torch.manual_seed(config.seed)
     start = time.perf_counter()
-    train_config = TrainConfig(epochs=config.epochs, seed=config.seed)
+    train_config = PDINetTrainConfig(epochs=config.epochs, seed=config.seed)
     losses = train_classifier(
         model, render_cards(train[0], config.image_size), train[1], train_config
     )

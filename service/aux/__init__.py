@@ -1,11 +1,10 @@
 """The auxiliary group-action models, one slice each: ``AUX_MODELS`` maps name -> description.
 
-Each ``NAME`` has the same shape everywhere: its model in ``models/aux/`` (``ebc`` and
-``pdinet`` are packages; ``latent`` is ``latent_actions.py``), its library functions here in
-``service/aux/NAME.py`` (``ebc`` and ``meanfield`` also have a job task, ``NAME_task.py``), its
-command in ``api/cli/aux/NAME.py`` (``qsdiff aux NAME``), its routes in
-``api/routes/aux/NAME.py`` (``/v1/aux/NAME/...``) and its benchmark in ``bench/aux/NAME.py``
-(``qsdiff bench aux NAME``).
+Each ``NAME`` has the same shape everywhere: its model in the package ``models/aux/NAME/``,
+its library functions here in ``service/aux/NAME.py`` (with the job task of those that run as
+jobs, ``ebc`` and ``meanfield``), its command in ``api/cli/aux/NAME.py`` (``qsdiff aux NAME``),
+its routes in ``api/routes/aux/NAME.py`` (``/v1/aux/NAME/...``) and its benchmark in
+``bench/aux/NAME.py`` (``qsdiff bench aux NAME``).
 """
 
 AUX_MODELS: dict[str, str] = {

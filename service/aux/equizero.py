@@ -14,7 +14,7 @@ from service.errors import InvalidInput, ModelUnavailable, field_error
 if TYPE_CHECKING:
     from torch import Tensor
 
-    from models.aux.equizero import DigitCNN, LambdaNet, Method, Proxy, TrainConfig
+    from models.aux.equizero import DigitCNN, EquizeroTrainConfig, LambdaNet, Method, Proxy
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -100,14 +100,16 @@ class TrainedDigits:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def _default_configs() -> tuple[TrainConfig, TrainConfig]:
-    from models.aux.equizero import TrainConfig
+def _default_configs() -> tuple[EquizeroTrainConfig, EquizeroTrainConfig]:
+    from models.aux.equizero import EquizeroTrainConfig
 
-    return TrainConfig(epochs=30), TrainConfig(epochs=100, batch_size=128)
+    return EquizeroTrainConfig(epochs=30), EquizeroTrainConfig(epochs=100, batch_size=128)
 
 
 def train_digits(
-    split: DigitSplit, cnn: TrainConfig | None = None, lam: TrainConfig | None = None
+    split: DigitSplit,
+    cnn: EquizeroTrainConfig | None = None,
+    lam: EquizeroTrainConfig | None = None,
 ) -> TrainedDigits:
     """Train M on the upright training digits, then each group's λ with M frozen."""
     import torch

@@ -17,7 +17,7 @@ from service.errors import InvalidInput, ModelUnavailable, field_error
 if TYPE_CHECKING:
     import numpy as np
 
-    from models.aux.latent_actions import LatentActionAE, TrainConfig
+    from models.aux.latent import LatentActionAE, LatentTrainConfig
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -88,7 +88,7 @@ def load_models(path: Path) -> dict[str, LatentActionAE]:
     """``{"plain": model, "occluded": model}`` from ``path``, loaded once per path."""
     import torch
 
-    from models.aux.latent_actions import LatentActionAE, LatentConfig
+    from models.aux.latent import LatentActionAE, LatentConfig
 
     if not path.is_file():
         raise LatentModelMissing(
@@ -142,11 +142,11 @@ def png_bytes(image: np.ndarray) -> bytes:
     )
 
 
-def train_and_save(output: Path, train: TrainConfig) -> dict[str, Any]:
+def train_and_save(output: Path, train: LatentTrainConfig) -> dict[str, Any]:
     """Fit both models, write ``output`` and its card (``.json``); returns the card."""
     import torch
 
-    from models.aux import latent_actions as la
+    from models.aux import latent as la
 
     train_digits, test_digits = la.split_digits(la.load_digit_images())
     start = time.perf_counter()

@@ -153,7 +153,7 @@ def train_and_save(output: Path, epochs: int, seed: int, size: int) -> dict[str,
     from models.aux.pdinet import (
         PDINet,
         PDINetConfig,
-        TrainConfig,
+        PDINetTrainConfig,
         accuracy,
         homography_accuracy,
         load_digits_split,
@@ -165,7 +165,7 @@ def train_and_save(output: Path, epochs: int, seed: int, size: int) -> dict[str,
 
     torch.manual_seed(seed)
     split = load_digits_split(seed=seed)
-    config, train = PDINetConfig(), TrainConfig(epochs=epochs, seed=seed)
+    config, train = PDINetConfig(), PDINetTrainConfig(epochs=epochs, seed=seed)
     model = PDINet(config)
     start = time.perf_counter()
     losses = train_classifier(

@@ -8,13 +8,19 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chem.proteins import write_backbones
+from chem.proteins import backbones_text
 from models.samplers import SamplingConfig
 from models.tasks.backbone import DEFAULT_GAMMA
 from service.backbones.generate import BackboneRequest, GeneratedBackbone, PackedBackbones
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry
-from service.task import InvalidTaskInput, TaskOutput, TaskRun
+from service.task import (
+    InvalidTaskInput,
+    TaskOutput,
+    TaskRun,
+    unshipped_treatment,
+    write_or_keep,
+)
 
 __all__ = [
     "MAX_BACKBONES",
@@ -84,18 +90,23 @@ class BackboneTask:
 
     def check(self, params: BackboneParams, registry: ModelRegistry) -> int:
         """The treatment must be shipped."""
-        shipped = registry.treatments("backbone")
-        if params.treatment not in shipped:
-            msg = f"no backbone checkpoint for {params.treatment!r}; shipped: {shipped}"
-            raise InvalidTaskInput([{"loc": ["treatment"], "msg": msg}])
+        if unshipped := unshipped_treatment(registry, "backbone", params.treatment, "backbone"):
+            raise InvalidTaskInput([unshipped])
         return params.num_samples
+
+    def cost(self, params: BackboneParams, registry: ModelRegistry) -> int:  # noqa: ARG002 (protocol)
+        """Work units: residues x backbones x sampler steps."""
+        return params.length * params.num_samples * params.num_steps
 
     def batch_key(self, params: BackboneParams) -> str:
         """One model and one sampler setting per batch."""
         return f"{self.name}/{params.treatment}/{params.sampler}/{params.num_steps}/{params.gamma}"
 
     def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
-        """Write ``backbones.pdb``, ``backbones.cif`` and ``manifest.json`` per run."""
+        """Each run's ``backbones.pdb``, ``backbones.cif`` and ``manifest.json``.
+
+        Written into its ``out_dir``, or kept in memory where that is None (:class:`TaskRun`).
+        """
         if len({self.batch_key(run.params) for run in runs}) != 1:
             raise ValueError("a batch needs one treatment and sampler setting")
         first = runs[0].params
@@ -116,18 +127,19 @@ class BackboneTask:
             found[i].append(backbone)
         outputs: list[TaskOutput | None] = []
         for i, run in enumerate(runs):
-            if i in packed.cancelled_requests:
+            cancelled = i in packed.cancelled_requests
+            if cancelled and (run.out_dir is None or not found[i]):
                 outputs.append(None)
-                continue
+                continue  # else its folder keeps what it finished
             remarks = backbone_remarks(run.params, found[i])
             chains = [b.backbone for b in found[i]]
-            for fmt in ("pdb", "cif"):
-                write_backbones(chains, run.out_dir / self.files[fmt], remarks)
             manifest = {
                 "task": self.name,
                 "params": run.params.model_dump(),
                 "samples": [b.properties for b in found[i]],
             }
-            (run.out_dir / self.files["json"]).write_text(json.dumps(manifest, indent=1))
-            outputs.append(TaskOutput(dict(self.files), manifest))
+            contents = {fmt: backbones_text(chains, fmt, remarks) for fmt in ("pdb", "cif")}
+            contents["json"] = json.dumps(manifest, indent=1)
+            output = write_or_keep(run.out_dir, self.files, contents, manifest)
+            outputs.append(None if cancelled else output)
         return outputs

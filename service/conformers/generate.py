@@ -7,10 +7,10 @@ is matched to its input's stereo (:func:`chem.stereo.match_reflection`).
 A job starts each conformer from pure noise (``start="noise"``) or from an ETKDGv3 conformer
 noised to the sampler's ``start_time`` (``start="etkdg"``, partial diffusion: RDKit's local
 geometry, the model's choice of where to go from there, and fewer steps). After sampling a
-conformer may be relaxed in MMFF94: locally (``relax="mmff-local"``, a few iterations that
-settle bond lengths and angles) or to convergence (``"mmff"``), and each record carries its MMFF94
-energy and strain, PoseBusters flags and whether its molecule lies in the model's training
-domain (``in_domain``, with ``domain_notes`` when it does not).
+conformer may be relaxed (:mod:`service.conformers.relax`: MMFF94 locally or to convergence,
+or GFN2-xTB), and each record carries its MMFF94 energy and strain, PoseBusters flags and
+whether its molecule lies in the model's training domain (``in_domain``, with ``domain_notes``
+when it does not).
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from torch_geometric.data import Batch, Data
 
 from chem.conformer_checks import conformer_checks
 from chem.domain import domain_notes
-from chem.etkdg import MMFF_MAX_ITERS, embed_conformers
-from chem.forcefield import LOCAL_RELAX_ITERS, relax_mmff
+from chem.etkdg import embed_conformers
 from chem.molecules import ConformerRecord, InputMolecule
 from chem.stereo import match_reflection, stereo_labels
 from models.interpolant import Interpolant
 from models.samplers import SamplingCancelled, SamplingConfig
 from models.tasks.conformer import sample_conformers
 from service.checkpoints import LoadedConformerModel
+from service.conformers.relax import Relax, relax_conformers, relaxation_properties
 from service.packing import Packer, unit_generator
 
 __all__ = [
@@ -60,10 +60,6 @@ NOISE_START_STEPS = 20
 ETKDG_START_STEPS = 3
 """Heun steps from an ETKDG conformer at t = 0.5: measured on the tuning ligands (README), the
 choice that keeps RDKit's accuracy at more than half of ETKDG + MMFF's throughput."""
-Relax = Literal["none", "mmff", "mmff-local"]
-RELAX_ITERS = {"mmff": MMFF_MAX_ITERS, "mmff-local": LOCAL_RELAX_ITERS}
-"""MMFF94 iterations of each ``relax``: to convergence, or a local relaxation that keeps the
-conformation (:data:`chem.forcefield.LOCAL_RELAX_ITERS`)."""
 
 
 def default_steps(start: Start) -> int:
@@ -287,15 +283,15 @@ class PackedRun:
     def _relaxed(
         self, pack: list[_Unit], results: list[tuple[np.ndarray, int]]
     ) -> list[tuple[np.ndarray, int]]:
-        """Conformers whose request asks for MMFF94 relaxed, a molecule's together (all cores)."""
+        """Conformers whose request asks for it relaxed, a molecule's together."""
         molecules: dict[tuple[int, int], list[int]] = {}
         for i, unit in enumerate(pack):
             if self.requests[unit.request].job.relax != "none":
                 molecules.setdefault((unit.request, unit.molecule.index), []).append(i)
         for (request, _), rows in molecules.items():
             coords = np.stack([results[i][0] for i in rows])
-            iters = RELAX_ITERS[self.requests[request].job.relax]
-            relaxed = relax_mmff(pack[rows[0]].molecule.mol, coords, threads=0, max_iters=iters)
+            job = self.requests[request].job
+            relaxed = relax_conformers(pack[rows[0]].molecule.mol, coords, job.relax)
             for i, x in zip(rows, relaxed, strict=True):
                 results[i] = (x, results[i][1])
         return results
@@ -316,6 +312,7 @@ class PackedRun:
         extra: dict[str, str | int | float] = {"in_domain": int(not notes)}
         if notes:
             extra["domain_notes"] = "; ".join(notes)
+        extra.update(relaxation_properties(molecule.mol, coords, job.relax))
         if job.checks:
             extra.update(conformer_checks(molecule.mol, coords))
         return ConformerRecord(

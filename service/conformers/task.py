@@ -21,9 +21,10 @@ from service.conformers.generate import (
     checkpoint_task,
     default_steps,
 )
+from service.conformers.relax import Relax
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry
-from service.task import InvalidTaskInput, TaskOutput, TaskRun
+from service.task import InvalidTaskInput, TaskOutput, TaskRun, unshipped_treatment
 
 __all__ = ["ConformerParams", "ConformerTask"]
 
@@ -54,10 +55,11 @@ class ConformerParams(BaseModel):
     start_time: float = Field(
         0.5, gt=0.0, lt=1.0, description="where an ETKDG start is noised to (0: noise, 1: data)"
     )
-    relax: Literal["none", "mmff-local", "mmff"] = Field(
+    relax: Relax = Field(
         "mmff-local",
-        description="MMFF94 afterwards: a local relaxation (bond lengths, angles; the "
-        "conformation kept), or minimisation to convergence",
+        description="afterwards: MMFF94 locally (bond lengths, angles; the conformation "
+        "kept) or to convergence, or GFN2-xTB in implicit water (seconds per conformer; "
+        "adds gfn2_energy)",
     )
     model: Literal["qm9", "druglike"] = Field(
         "druglike",
@@ -99,8 +101,6 @@ class ConformerTask:
     params_model: ClassVar[type[BaseModel]] = ConformerParams
     files: ClassVar[dict[str, str]] = {"sdf": "conformers.sdf", "json": "manifest.json"}
 
-    in_memory: ClassVar[bool] = True
-
     @staticmethod
     def _molecules(params: ConformerParams) -> list[InputMolecule]:
         """The request's molecules, parsed once per request object."""
@@ -115,18 +115,19 @@ class ConformerTask:
             for m in self._molecules(params)
             if m.error is not None
         ]
-        shipped = registry.treatments(params.checkpoint_task)
-        if params.treatment not in shipped:
-            errors.append(
-                {
-                    "loc": ["treatment"],
-                    "msg": f"no checkpoint for {params.treatment!r} (model {params.model}); "
-                    f"shipped: {shipped}",
-                }
-            )
+        model = f"{params.model} conformer"
+        if unshipped := unshipped_treatment(
+            registry, params.checkpoint_task, params.treatment, model
+        ):
+            errors.append(unshipped)
         if errors:
             raise InvalidTaskInput(errors)
         return len(params.smiles) * params.num_samples
+
+    def cost(self, params: ConformerParams, registry: ModelRegistry) -> int:  # noqa: ARG002 (protocol)
+        """Work units: atoms (hydrogens too) x conformers x sampler steps, over the molecules."""
+        atoms = sum(m.graph.num_atoms for m in self._molecules(params) if m.graph is not None)
+        return atoms * params.num_samples * params.num_steps
 
     def batch_key(self, params: ConformerParams) -> str:
         """One model and one sampler setting per batch."""
@@ -158,10 +159,7 @@ class ConformerTask:
                 writers[i].write(conformer_mol(record))
                 samples[i].append(dict(record.properties))
         outputs: list[TaskOutput | None] = []
-        for i, run in enumerate(runs):
-            if i in packed.cancelled_requests:
-                outputs.append(None)
-                continue
+        for i, run in enumerate(runs):  # a cancelled run's folder keeps what it finished
             manifest = {"task": self.name, "params": run.params.model_dump(), "samples": samples[i]}
             text = json.dumps(manifest, indent=1)
             if run.out_dir is None:
@@ -169,5 +167,6 @@ class ConformerTask:
             else:
                 (run.out_dir / "manifest.json").write_text(text)
                 texts = {}
-            outputs.append(TaskOutput(dict(self.files), manifest, texts))
+            cancelled = i in packed.cancelled_requests
+            outputs.append(None if cancelled else TaskOutput(dict(self.files), manifest, texts))
         return outputs

@@ -11,10 +11,10 @@ saves the checkpoint (see :func:`service.training.loop.train_until`).
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar, Literal
 
 import torch
 from torch_geometric.data import Data
@@ -34,10 +34,32 @@ from models.training import Trainer
 from service.checkpoints import conformer_net_config
 from service.config import Settings
 from service.conformers.generate import checkpoint_task
+from service.errors import NotReady
 from service.training.checkpoint_files import save_atomically, update_model_card
 from service.training.loop import load_resumable, resumed_or_new_config, train_until
+from service.training.options import OptimiserDefaults, TrainingRun
 
-__all__ = ["run"]
+__all__ = ["ConformerTrainingRun", "train_conformers"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConformerTrainingRun(TrainingRun):
+    """``qsdiff train conformers``: the shared options, the data set and a new model's start.
+
+    ``limit_train`` keeps the first N QM9 training molecules; ``max_atoms`` leaves larger
+    drug-like molecules (atoms with H) out; ``init`` starts a new checkpoint from another's weights.
+    """
+
+    NEW_MODEL: ClassVar[OptimiserDefaults] = OptimiserDefaults(lr=1e-3, batch_size=64)
+
+    hidden: int = 64
+    layers: int = 5
+    val_every: int = 1000
+    val_molecules: int = 256
+    limit_train: int | None = None
+    data: Literal["qm9", "druglike"] = "qm9"
+    init: Path | None = None
+    max_atoms: int = 128
 
 
 @torch.no_grad()
@@ -58,15 +80,18 @@ def sampled_rmsd(trainer: Trainer, batches, device: str, seed: int = 0) -> float
     return total / max(count, 1)
 
 
-def _data_sets(args: argparse.Namespace, settings: Settings, batch_size: int):
-    """``(valid_batches, batches, description)`` of ``args.data``.
+def _data_sets(run: ConformerTrainingRun, settings: Settings, batch_size: int):
+    """``(valid_batches, batches, description)`` of ``run.data``.
+
+    Raises :class:`~service.errors.NotReady` while the set has no training molecules yet (the
+    drug-like one before ``qsdiff data druglike`` has completed a shard).
 
     Drug-like training validates on crystal poses of the tuning ligands, the poses the
     model is for (a validation split of the ETKDG/MMFF ensembles would measure the recipe).
     """
-    if args.data == "qm9":
+    if run.data == "qm9":
         train_set = load_conformer_set(
-            settings.qm9_npz, "train", settings.cache_dir, args.limit_train
+            settings.qm9_npz, "train", settings.cache_dir, run.limit_train
         )
         valid_set = load_conformer_set(settings.qm9_npz, "valid", settings.cache_dir)
         described = {
@@ -75,22 +100,27 @@ def _data_sets(args: argparse.Namespace, settings: Settings, batch_size: int):
             "molecules": len(train_set),
             "dropped": train_set.dropped,
         }
-        valid = [valid_set[i] for i in range(min(args.val_molecules, len(valid_set)))]
+        valid = [valid_set[i] for i in range(min(run.val_molecules, len(valid_set)))]
     else:
         folder = settings.cache_dir / "druglike"
-        train_set = DruglikeSet(folder, max_atoms=args.max_atoms)
+        train_set = DruglikeSet(folder, max_atoms=run.max_atoms)
+        if not len(train_set):  # before the validation ligands are read
+            raise NotReady(
+                f"no training molecules in the druglike set yet: run `qsdiff data druglike` "
+                f"first (it builds {folder})"
+            )
         tuning = settings.data_dir / "druglike" / "platinum_tune.sdf.gz"
-        valid = crystal_poses(tuning, args.val_molecules)
+        valid = crystal_poses(tuning, run.val_molecules)
         described = {
             "folder": str(folder),
             "molecules": len(train_set),
-            "max_atoms": args.max_atoms,
+            "max_atoms": run.max_atoms,
             "validation": f"crystal poses (with hydrogens) of the first {len(valid)} ligands "
             f"of {tuning.name}",
         }
     if not len(train_set):
-        raise SystemExit(f"no training molecules in the {args.data} set yet")
-    val_batches = list(DataLoader(valid, batch_size=64 if args.data == "qm9" else 16))
+        raise NotReady(f"no training molecules in the {run.data} set yet")
+    val_batches = list(DataLoader(valid, batch_size=64 if run.data == "qm9" else 16))
 
     def batches() -> Iterator:
         while True:
@@ -120,35 +150,33 @@ def _initial_weights(trainer: Trainer, init: Path, device: str) -> None:
     trainer.ema.load_state_dict(state["ema"])
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Train until ``args.steps``; resume when the checkpoint exists."""
-    torch.manual_seed(args.seed)
-    name = checkpoint_task(args.data)
-    path = args.checkpoint or settings.checkpoint_dir / f"{name}-{args.treatment}.pt"
-    state = load_resumable(path, args.device, args.treatment)
-    if state is None and args.init is not None:
+def train_conformers(run: ConformerTrainingRun, settings: Settings) -> Path:
+    """Train until ``run.steps`` (resuming when the checkpoint exists); returns the checkpoint."""
+    torch.manual_seed(run.seed)
+    name = checkpoint_task(run.data)
+    path = run.checkpoint or settings.checkpoint_dir / f"{name}-{run.treatment}.pt"
+    state = load_resumable(path, run.device, run.treatment)
+    if state is None and run.init is not None:
         net_config = conformer_net_config(
-            torch.load(args.init, map_location="cpu", weights_only=True)["net_config"]
+            torch.load(run.init, map_location="cpu", weights_only=True)["net_config"]
         )
     elif state is not None:
         net_config = conformer_net_config(state["net_config"])
     else:
         net_config = ConformerNetConfig(
-            ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=args.hidden, layers=args.layers
+            ATOM_CARDINALITIES, PAIR_CARDINALITIES, hidden=run.hidden, layers=run.layers
         )
-    train_config = resumed_or_new_config(args, state)
-    trainer = Trainer(ConformerNet(net_config).to(args.device), train_config, Interpolant())
-    trainer.ema.to(args.device)
+    train_config = resumed_or_new_config(run, state)
+    trainer = Trainer(ConformerNet(net_config).to(run.device), train_config, Interpolant())
+    trainer.ema.to(run.device)
     history: list[dict] = []
     if state is not None:
         trainer.load_state_dict(state)
         history = state.get("history", [])
-    elif args.init is not None:
-        _initial_weights(trainer, args.init, args.device)
-    val_batches, batches, data_card = _data_sets(args, settings, train_config.batch_size)
-    domain = (
-        QM9_DOMAIN if args.data == "qm9" else replace(DRUGLIKE_DOMAIN, max_atoms=args.max_atoms)
-    )
+    elif run.init is not None:
+        _initial_weights(trainer, run.init, run.device)
+    val_batches, batches, data_card = _data_sets(run, settings, train_config.batch_size)
+    domain = QM9_DOMAIN if run.data == "qm9" else replace(DRUGLIKE_DOMAIN, max_atoms=run.max_atoms)
 
     def save() -> None:
         update_model_card(
@@ -163,16 +191,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 "network": net_config.to_dict(),
                 "data": data_card,
                 "domain": domain.to_dict(),
-                "initialised_from": str(args.init) if args.init else None,
-                "device": args.device,
+                "initialised_from": str(run.init) if run.init else None,
+                "device": run.device,
                 "validation": {
                     "set": data_card.get("validation", "QM9 valid split"),
-                    "molecules": args.val_molecules,
+                    "molecules": run.val_molecules,
                     "metrics": "EMA loss; all-atom Kabsch RMSD of one 20-step ODE sample",
                     "history": history,
                 },
-                "command": f"qsdiff train conformers --data {args.data} "
-                f"--treatment {train_config.treatment} --steps {args.steps}",
+                "command": f"qsdiff train conformers --data {run.data} "
+                f"--treatment {train_config.treatment} --steps {run.steps}",
             },
         )
         save_atomically(
@@ -188,19 +216,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     def validate() -> dict:
         return {
-            "val_loss": trainer.validation_loss([b.to(args.device) for b in val_batches]),
-            "val_rmsd": sampled_rmsd(trainer, val_batches, args.device),
+            "val_loss": trainer.validation_loss([b.to(run.device) for b in val_batches]),
+            "val_rmsd": sampled_rmsd(trainer, val_batches, run.device),
         }
 
     train_until(
         trainer,
-        (batch.to(args.device) for batch in batches),
-        steps=args.steps,
-        val_every=args.val_every,
+        (batch.to(run.device) for batch in batches),
+        steps=run.steps,
+        val_every=run.val_every,
         validate=validate,
         save=save,
         history=history,
         log_path=path.with_name(path.stem + ".log.jsonl"),
-        desc=f"train {args.treatment}",
+        desc=f"train {run.treatment}",
     )
-    return 0
+    return path

@@ -4,19 +4,17 @@ Requests queue here instead of each taking a thread of its own; the engine takes
 one and every other waiting request of the same task and batch key (up to ``max_samples``
 samples) and runs them as one batch, so fifty concurrent one-conformer requests cost about
 one model call per step instead of fifty. The queue is bounded (:class:`InlineQueueFull`), and
-a request whose caller gave up is dropped between sampler steps.
+a request whose caller gave up is dropped between sampler steps. The runs have no ``out_dir``:
+an answer is made in memory and touches no disk.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import tempfile
 import threading
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from service.errors import OverQuota
@@ -133,37 +131,19 @@ class InlineBatcher:
     def _run(self, batch: list[PendingRequest]) -> None:
         """Run ``batch`` together; if that fails, run each request alone to isolate the fault."""
         task = TASKS[batch[0].task]
-        in_memory = getattr(task, "in_memory", False)
-        with (
-            contextlib.nullcontext(None)
-            if in_memory
-            else tempfile.TemporaryDirectory(prefix="qsdiff-inline-")
-        ) as folder:
-            runs = [
-                TaskRun(
-                    p.params,
-                    None if folder is None else Path(folder) / str(i),
-                    cancelled=lambda p=p: p.abandoned,
-                )
-                for i, p in enumerate(batch)
-            ]
-            try:
-                outputs = task.run(runs, self.registry)
-            except Exception as e:
-                if len(batch) == 1:
-                    batch[0].future.set_exception(e)
-                    return
-                logger.warning(
-                    "an inline batch of %d failed (%s); running each alone", len(batch), e
-                )
-                for pending in batch:
-                    self._run([pending])
+        runs = [TaskRun(p.params, None, cancelled=lambda p=p: p.abandoned) for p in batch]
+        try:
+            outputs = task.run(runs, self.registry)
+        except Exception as e:
+            if len(batch) == 1:
+                batch[0].future.set_exception(e)
                 return
-            for pending, run, output in zip(batch, runs, outputs, strict=True):
-                if output is None:
-                    continue  # its caller gave up waiting
-                files = output.texts or {
-                    fmt: (run.out_dir / name).read_text() for fmt, name in output.files.items()
-                }
-                self.samples_completed += pending.samples
-                pending.future.set_result(InlineResult(files, output.manifest, len(batch)))
+            logger.warning("an inline batch of %d failed (%s); running each alone", len(batch), e)
+            for pending in batch:
+                self._run([pending])
+            return
+        for pending, output in zip(batch, outputs, strict=True):
+            if output is None:
+                continue  # its caller gave up waiting
+            self.samples_completed += pending.samples
+            pending.future.set_result(InlineResult(output.texts, output.manifest, len(batch)))

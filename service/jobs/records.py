@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Integer,
     String,
@@ -83,6 +84,7 @@ class JobRow(_Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -95,7 +97,7 @@ class JobRow(_Base):
     result_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -109,6 +111,8 @@ class Job:
     status: JobStatus
     progress_done: int
     progress_total: int
+    cost: int
+    """Work units of the job (README's limits): what the per-key quotas count."""
     attempts: int
     max_attempts: int
     error: str | None
@@ -135,6 +139,7 @@ class Job:
             status=JobStatus(row.status),
             progress_done=row.progress_done,
             progress_total=row.progress_total,
+            cost=row.cost,
             attempts=row.attempts,
             max_attempts=row.max_attempts,
             error=row.error,

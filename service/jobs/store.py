@@ -1,13 +1,12 @@
 """The job store: the source of truth for every job (SQLAlchemy; SQLite in WAL mode by default).
 
 A job is one request: task, parameters, status, progress, attempts, timestamps, result. Workers
-take jobs by *leasing* them: a lease names the worker and expires unless renewed by heartbeats;
-an expired lease makes the job leasable again (the worker is presumed dead), and a job whose
-attempts run out is failed with its last error. Claims are atomic compare-and-set updates, so
-two workers never hold the same job; on PostgreSQL candidates are also read ``FOR UPDATE SKIP
-LOCKED``, so workers on many machines pass over each other's rows instead of queueing on them.
-The schema is kept current by Alembic migrations (:mod:`service.jobs.migrate`); the records
-and the table are :mod:`service.jobs.records`.
+take jobs by *leasing* them (:mod:`service.jobs.scheduling`): a lease names the worker and
+expires unless renewed by heartbeats; an expired lease makes the job leasable again (the worker
+is presumed dead), and a job whose attempts run out is failed with its last error. The schema is
+kept current by Alembic migrations (:mod:`service.jobs.migrate`); the records and the table are
+:mod:`service.jobs.records`. What a key may still submit is :mod:`service.jobs.quota`; old
+finished jobs go by :mod:`service.jobs.retention`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -25,7 +24,6 @@ from sqlalchemy import (
     event,
     func,
     select,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,11 +38,9 @@ from service.jobs.records import (
     LeaseLost,
     utc_now,
 )
+from service.jobs.scheduling import lease_batch, lease_next
 
 __all__ = ["JobStore"]
-
-
-MAX_BATCH_JOBS = 256  # jobs one lease_more call may claim
 
 
 def _enable_sqlite_wal(engine: Engine) -> None:
@@ -83,12 +79,15 @@ class JobStore:
         params: dict[str, Any],
         total: int,
         *,
+        cost: int = 0,
         idempotency_key: str | None = None,
         max_attempts: int = 3,
         owner: str | None = None,
         batch_key: str | None = None,
     ) -> tuple[Job, bool]:
         """Queue a job; returns it and whether it is new (False: the key's earlier job).
+
+        ``total``: its samples (the progress bar); ``cost``: its work units (the quotas').
 
         ``owner`` (an API key's id) scopes the job: only that owner sees it. Idempotency keys
         are scoped by owner too. Queued jobs with the same ``batch_key`` may be leased together
@@ -105,6 +104,7 @@ class JobStore:
             status=JobStatus.QUEUED.value,
             progress_done=0,
             progress_total=total,
+            cost=cost,
             attempts=0,
             max_attempts=max_attempts,
             idempotency_key=idempotency_key,
@@ -196,53 +196,12 @@ class JobStore:
             return Job._from_row(row)
 
     def lease(self, worker: str, seconds: float = 60.0) -> Job | None:
-        """Claim the next leasable job for ``worker`` (queued, or running with a dead lease).
+        """Claim the next leasable job for ``worker``, fairly across owners (:mod:`.scheduling`).
 
-        Fair across owners: the owner whose last job started longest ago goes first (each
-        owner's oldest job), which takes owners in turn, so one key's thousand queued jobs do
-        not starve another key's one. A job whose lease expired ``max_attempts`` times is
-        failed instead of handed out.
+        Queued jobs and running ones whose lease expired are leasable; a job whose lease
+        expired ``max_attempts`` times is failed instead of handed out.
         """
-        while True:
-            now = utc_now()
-            leasable = (JobRow.status == JobStatus.QUEUED.value) | (
-                (JobRow.status == JobStatus.RUNNING.value) & (JobRow.lease_expires_at < now)
-            )
-            # the owner served longest ago goes first (never served: at once), then the oldest job
-            served = (
-                select(JobRow.owner, func.max(JobRow.started_at).label("last"))
-                .group_by(JobRow.owner)
-                .subquery()
-            )
-            with self._session() as session:
-                candidate_id = session.scalars(
-                    select(JobRow.id)
-                    .outerjoin(served, served.c.owner == JobRow.owner)
-                    .where(leasable)
-                    .order_by(served.c.last.asc().nulls_first(), JobRow.created_at)
-                    .limit(1)
-                ).first()
-                if candidate_id is None:
-                    return None
-                candidate = session.get(JobRow, candidate_id, populate_existing=True)
-                if candidate.attempts >= candidate.max_attempts:
-                    session.execute(
-                        update(JobRow)
-                        .where(JobRow.id == candidate.id, leasable)
-                        .execution_options(synchronize_session=False)
-                        .values(
-                            status=JobStatus.FAILED.value,
-                            error=candidate.error
-                            or f"its worker was lost {candidate.attempts} times",
-                            finished_at=now,
-                            updated_at=now,
-                            lease_owner=None,
-                        )
-                    )
-                    continue
-                claimed = self._claim(session, candidate.id, leasable, worker, seconds, now)
-                if claimed is not None:
-                    return claimed
+        return lease_next(self._session, worker, seconds)
 
     def lease_more(
         self, worker: str, batch_key: str, max_samples: int, seconds: float = 60.0
@@ -251,49 +210,8 @@ class JobStore:
 
         The worker runs them in one batch with a job it already leased (:meth:`lease`).
         """
-        now = utc_now()
-        queued = JobRow.status == JobStatus.QUEUED.value
-        claimed: list[Job] = []
         with self._session() as session:
-            candidates = session.execute(
-                select(JobRow.id, JobRow.progress_total)
-                .where(queued, JobRow.batch_key == batch_key)
-                .where(JobRow.progress_total <= max_samples)
-                .order_by(JobRow.created_at)
-                .limit(MAX_BATCH_JOBS)
-                .with_for_update(skip_locked=True)
-            ).all()
-            for job_id, total in candidates:
-                if total > max_samples:
-                    continue
-                job = self._claim(session, job_id, queued, worker, seconds, now)
-                if job is not None:
-                    claimed.append(job)
-                    max_samples -= total
-        return claimed
-
-    @staticmethod
-    def _claim(
-        session: Session, job_id: str, leasable, worker: str, seconds: float, now: datetime
-    ) -> Job | None:
-        """Compare-and-set ``job_id`` to running under ``worker`` if it is still leasable."""
-        claimed = session.execute(
-            update(JobRow)
-            .where(JobRow.id == job_id, leasable)
-            .execution_options(synchronize_session=False)
-            .values(
-                status=JobStatus.RUNNING.value,
-                lease_owner=worker,
-                lease_expires_at=now + timedelta(seconds=seconds),
-                attempts=JobRow.attempts + 1,
-                progress_done=0,
-                started_at=now,
-                updated_at=now,
-            )
-        )
-        if claimed.rowcount != 1:
-            return None
-        return Job._from_row(session.get(JobRow, job_id, populate_existing=True))
+            return lease_batch(session, worker, batch_key, max_samples, seconds)
 
     def _owned(self, session: Session, job_id: str, worker: str) -> JobRow:
         row = session.get(JobRow, job_id, with_for_update=True)
@@ -387,6 +305,21 @@ class JobStore:
                 row.finished_at = now
             return Job._from_row(row)
 
+    def fail_keeping(
+        self,
+        job_id: str,
+        worker: str,
+        error: str,
+        result_path: str | None = None,
+        publish: Callable[[], None] | None = None,
+    ) -> Job:
+        """Fail the job for good with ``error``, keeping what it finished as its result.
+
+        ``publish`` and ``result_path`` as in :meth:`succeed` (none: nothing is kept): a job
+        stopped at the wall-clock limit keeps the samples it finished before the stop.
+        """
+        return self._finish(job_id, worker, JobStatus.FAILED, result_path, publish, error)
+
     def _finish(
         self,
         job_id: str,
@@ -394,12 +327,15 @@ class JobStore:
         status: JobStatus,
         result_path: str | None = None,
         publish: Callable[[], None] | None = None,
+        error: str | None = None,
     ) -> Job:
         now = utc_now()
         with self._session() as session:
             row = self._owned(session, job_id, worker)
             row.status = status.value
             row.result_path = result_path
+            if error is not None:
+                row.error = error
             row.finished_at = now
             row.updated_at = now
             row.lease_owner = None

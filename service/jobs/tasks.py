@@ -1,7 +1,7 @@
 """The tasks the service runs, by name."""
 
-from service.aux.ebc_task import EbcFitParams, EbcFitTask
-from service.aux.meanfield_task import MeanfieldTask
+from service.aux.ebc import EbcFitParams, EbcFitTask
+from service.aux.meanfield import MeanfieldTask
 from service.backbones.task import BackboneParams, BackboneTask
 from service.conformers.task import ConformerParams, ConformerTask
 from service.molecules.task import MoleculeParams, MoleculeTask

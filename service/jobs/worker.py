@@ -6,7 +6,10 @@ A worker leases the oldest queued job and, when it can share the model's batches
 written into a private temporary folder and renamed into place only after the run finished and
 while this worker still holds its lease, so a crash or a lost lease never leaves half a result,
 and a job another worker took over is never finished twice. Cancellation is cooperative: the
-heartbeat reports it, and the job leaves the batch between sampler steps.
+heartbeat reports it, and the job leaves the batch between sampler steps. A job stopped at the
+wall-clock limit fails, keeping the samples it finished (its task leaves them in its folder).
+Between batches, every few minutes, the worker deletes finished jobs past their retention
+(:mod:`service.jobs.retention`).
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.config import Settings
-from service.jobs.records import Job, LeaseLost
+from service.jobs.records import Job, LeaseLost, utc_now
+from service.jobs.retention import purge_finished
 from service.jobs.store import JobStore
 from service.jobs.tasks import TASKS, TaskRun
 from service.registry import ModelRegistry
@@ -40,6 +45,7 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
 IDLE_SLEEP_SECONDS = 0.2
 MAX_STORE_RETRY_SECONDS = 30.0
+PURGE_EVERY_SECONDS = 300.0
 
 
 class _Heartbeat:
@@ -101,6 +107,7 @@ class Worker:
         self._token = secrets.token_hex(6)
         self.name = worker_identity(name, self._token)
         self._hand_back_at: float | None = None  # set by drain()
+        self._purge_at = 0.0  # monotonic time of the next retention purge: at the start
         self.store = JobStore(settings.job_database_url)
         self.registry = ModelRegistry(settings.checkpoint_dir, device)
         settings.results_dir.mkdir(parents=True, exist_ok=True)
@@ -128,6 +135,7 @@ class Worker:
         pause = IDLE_SLEEP_SECONDS
         while not stop.is_set():
             try:
+                self.purge_if_due()
                 idle = not self.run_once()
                 pause = IDLE_SLEEP_SECONDS
             except SQLAlchemyError as e:
@@ -135,6 +143,18 @@ class Worker:
                 idle, pause = True, min(pause * 2, MAX_STORE_RETRY_SECONDS)
             if idle:
                 stop.wait(pause)
+
+    def purge_if_due(self) -> int:
+        """Delete finished jobs past the retention, at most every few minutes; how many."""
+        hours = self.settings.retention_hours
+        if hours <= 0 or time.monotonic() < self._purge_at:
+            return 0
+        self._purge_at = time.monotonic() + PURGE_EVERY_SECONDS
+        before = utc_now() - timedelta(hours=hours)
+        purged = purge_finished(self.store, before, self.settings.results_dir)
+        if purged:
+            logger.info("deleted %d jobs that finished more than %g h ago", purged, hours)
+        return purged
 
     def drain(self, grace_seconds: float) -> None:
         """Stop taking jobs; the running ones may finish within ``grace_seconds``, then go back."""
@@ -197,32 +217,56 @@ class Worker:
                 self.store.release(job.id, self.name)
                 logger.info("job %s handed back to the queue (shutting down)", job.id)
             elif stopped_here and heartbeat.overtime():
-                limit = self.settings.max_job_seconds
-                error = f"stopped after the wall-clock limit of {limit:g} s per job"
-                self.store.fail(job.id, self.name, error, retry=False)
-                logger.warning("job %s %s", job.id, error)
+                self._stop_at_limit(job, heartbeat.done[job.id])
             elif cancelled:
                 self.store.mark_cancelled(job.id, self.name)
                 logger.info("job %s cancelled", job.id)
             else:
                 final_dir = self.settings.results_dir / job.id
-
-                def publish() -> None:  # only while the store confirms the lease
-                    shutil.rmtree(final_dir, ignore_errors=True)
-                    os.replace(scratch, final_dir)
-
-                self.store.succeed(job.id, self.name, str(final_dir), publish)
+                self.store.succeed(job.id, self.name, str(final_dir), _mover(scratch, final_dir))
                 logger.info("job %s succeeded", job.id)
         except LeaseLost:
             logger.warning("job %s was taken over by another worker; dropping this run", job.id)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
+    def _stop_at_limit(self, job: Job, done: int) -> None:
+        """Fail a job stopped at the wall-clock limit, keeping the ``done`` samples it finished.
+
+        Its task left them in its scratch folder (a cancelled run's files hold what it finished).
+        """
+        scratch = self._scratch(job)
+        error = (
+            f"stopped after the wall-clock limit of {self.settings.max_job_seconds:g} s per job, "
+            f"after {done} of {job.progress_total} samples"
+        )
+        names = TASKS[job.task].files.values()
+        if done and any((scratch / name).is_file() for name in names):
+            final_dir = self.settings.results_dir / job.id
+            error += f"; its results hold those {done}"
+            self.store.fail_keeping(
+                job.id, self.name, error, str(final_dir), _mover(scratch, final_dir)
+            )
+        else:
+            error += "; nothing was kept"
+            self.store.fail_keeping(job.id, self.name, error)
+        logger.warning("job %s %s", job.id, error)
+
     def _fail(self, job: Job, error: Exception) -> None:
         logger.error("job %s failed: %s", job.id, traceback.format_exc())
         with contextlib.suppress(LeaseLost):
             self.store.fail(job.id, self.name, f"{type(error).__name__}: {error}")
         shutil.rmtree(self._scratch(job), ignore_errors=True)
+
+
+def _mover(scratch: Path, final_dir: Path) -> Callable[[], None]:
+    """What publishes a job's files, ``scratch`` renamed ``final_dir`` (the store runs it)."""
+
+    def publish() -> None:
+        shutil.rmtree(final_dir, ignore_errors=True)
+        os.replace(scratch, final_dir)
+
+    return publish
 
 
 def worker_identity(label: str | None, token: str) -> str:

@@ -8,12 +8,18 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chem.generated import GeneratedMolecule, write_molecule_files
+from chem.generated import GeneratedMolecule, molecule_texts
 from models.samplers import SamplingConfig
 from service.limits import MAX_SEED
 from service.molecules.generate import MoleculeRequest, PackedMolecules
 from service.registry import ModelRegistry
-from service.task import InvalidTaskInput, TaskOutput, TaskRun
+from service.task import (
+    InvalidTaskInput,
+    TaskOutput,
+    TaskRun,
+    unshipped_treatment,
+    write_or_keep,
+)
 
 __all__ = ["MoleculeParams", "MoleculeTask"]
 
@@ -51,10 +57,8 @@ class MoleculeTask:
 
     def check(self, params: MoleculeParams, registry: ModelRegistry) -> int:
         """The treatment must be shipped and the size within what it was trained on."""
-        shipped = registry.treatments("molecule")
-        if params.treatment not in shipped:
-            msg = f"no molecule checkpoint for {params.treatment!r}; shipped: {shipped}"
-            raise InvalidTaskInput([{"loc": ["treatment"], "msg": msg}])
+        if unshipped := unshipped_treatment(registry, "molecule", params.treatment, "molecule"):
+            raise InvalidTaskInput([unshipped])
         if params.num_atoms is not None:
             largest = len(registry.get("molecule", params.treatment).size_histogram) - 1
             if params.num_atoms > largest:
@@ -62,12 +66,25 @@ class MoleculeTask:
                 raise InvalidTaskInput([{"loc": ["num_atoms"], "msg": msg}])
         return params.num_samples
 
+    def cost(self, params: MoleculeParams, registry: ModelRegistry) -> int:
+        """Work units: atoms x molecules x sampler steps.
+
+        Atoms: ``num_atoms``, or else the most the model was trained on (sizes are drawn).
+        """
+        atoms = params.num_atoms
+        if atoms is None:
+            atoms = len(registry.get("molecule", params.treatment).size_histogram) - 1
+        return atoms * params.num_samples * params.num_steps
+
     def batch_key(self, params: MoleculeParams) -> str:
         """One model and one sampler setting per batch."""
         return f"{self.name}/{params.treatment}/{params.sampler}/{params.num_steps}"
 
     def run(self, runs: Sequence[TaskRun], registry: ModelRegistry) -> list[TaskOutput | None]:
-        """Write ``molecules.sdf``, ``molecules.xyz`` (if needed) and ``manifest.json``."""
+        """Each run's ``molecules.sdf``, ``molecules.xyz`` (if needed) and ``manifest.json``.
+
+        Written into its ``out_dir``, or kept in memory where that is None (:class:`TaskRun`).
+        """
         if len({self.batch_key(run.params) for run in runs}) != 1:
             raise ValueError("a batch needs one treatment and sampler setting")
         model = registry.get("molecule", runs[0].params.treatment)
@@ -91,24 +108,21 @@ class MoleculeTask:
             molecules[i].append(molecule)
         outputs: list[TaskOutput | None] = []
         for i, run in enumerate(runs):
-            if i in packed.cancelled_requests:
+            cancelled = i in packed.cancelled_requests
+            if cancelled and (run.out_dir is None or not molecules[i]):
                 outputs.append(None)
-                continue
-            run.out_dir.mkdir(parents=True, exist_ok=True)
-            in_sdf, in_xyz = write_molecule_files(
-                molecules[i], run.out_dir / "molecules.sdf", run.out_dir / "molecules.xyz"
-            )
-            samples = [m.properties for m in molecules[i]]
+                continue  # else its folder keeps what it finished
+            texts = molecule_texts(molecules[i])
             manifest = {
                 "task": self.name,
                 "params": run.params.model_dump(),
-                "in_sdf": in_sdf,
-                "in_xyz": in_xyz,
-                "samples": samples,
+                "in_sdf": texts.in_sdf,
+                "in_xyz": texts.in_xyz,
+                "samples": [m.properties for m in molecules[i]],
             }
-            (run.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
-            files = {"sdf": "molecules.sdf", "json": "manifest.json"}
-            if in_xyz:
-                files["xyz"] = "molecules.xyz"
-            outputs.append(TaskOutput(files, manifest))
+            contents = {"sdf": texts.sdf, "json": json.dumps(manifest, indent=1)}
+            if texts.in_xyz:
+                contents["xyz"] = texts.xyz
+            output = write_or_keep(run.out_dir, self.files, contents, manifest)
+            outputs.append(None if cancelled else output)
         return outputs

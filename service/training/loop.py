@@ -7,13 +7,12 @@ and Ctrl-C stop the loop after the current step and save, so no training is lost
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import torch
 from tqdm import tqdm
 
 from models.training import TrainConfig, Trainer
+from service.training.options import InvalidTrainingOption, TrainingRun
 
 __all__ = ["load_resumable", "resumed_or_new_config", "train_until"]
 
@@ -30,30 +30,29 @@ logger = logging.getLogger(__name__)
 def load_resumable(path: Path, device: str, treatment: str) -> dict | None:
     """The saved state at ``path`` to resume from, or None when there is none yet.
 
-    Exits with a message when the checkpoint was trained with another treatment.
+    Raises :class:`InvalidTrainingOption` when the checkpoint was trained with another treatment.
     """
     if not path.is_file():
         return None
     state = torch.load(path, map_location=device, weights_only=True)
     saved = state["train_config"]["treatment"]
     if saved != treatment:
-        raise SystemExit(f"{path} was trained with {saved}, not {treatment}")
+        raise InvalidTrainingOption(
+            "treatment", f"{path} was trained with {saved}, not {treatment}"
+        )
     logger.info("resuming %s at step %d", path, state["steps"])
     return state
 
 
-def resumed_or_new_config(args: argparse.Namespace, state: dict | None) -> TrainConfig:
-    """Optimiser settings: a new model's from the command line, a resumed one's from its file.
+def resumed_or_new_config(run: TrainingRun, state: dict | None) -> TrainConfig:
+    """Optimiser settings: a new model's from the task's defaults, a resumed one's from its file.
 
-    ``--lr``, ``--batch-size``, ``--weight-floor`` and ``--auxiliary-weight``, when given,
-    replace a resumed model's saved values (to continue at a lower rate, on a GPU with larger
-    batches, or weighing the steps near the data more).
+    ``run``'s optimiser settings, when given, replace either (see :class:`TrainingRun`).
     """
     options = ("lr", "batch_size", "weight_floor", "auxiliary_weight")
-    given = {key: getattr(args, key) for key in options if getattr(args, key) is not None}
+    given = {key: getattr(run, key) for key in options if getattr(run, key) is not None}
     if state is None:
-        defaults = {key: getattr(args, f"new_model_{key}") for key in options}
-        return TrainConfig(args.treatment, **{**defaults, **given})
+        return TrainConfig(run.treatment, **{**asdict(run.NEW_MODEL), **given})
     return replace(TrainConfig(**state["train_config"]), **given)
 
 

@@ -7,21 +7,23 @@ import pytest
 
 from chem.proteins import read_structure
 from tests.api.cli.test_backbones import save_tiny_backbone_checkpoint
-from tests.api.conftest import start_server, stop_server, wait_for
+from tests.api.conftest import assert_untouched, start_server, stop_server, wait_for
 
 
 @pytest.fixture(scope="module")
 def backbone_server(tmp_path_factory):
     checkpoints = tmp_path_factory.mktemp("checkpoints")
     save_tiny_backbone_checkpoint(checkpoints / "backbone-quotient.pt")
-    running = start_server(tmp_path_factory.mktemp("state"), checkpoint_dir=str(checkpoints))
+    state = tmp_path_factory.mktemp("state")
+    (state / "tmp").mkdir()
+    running = start_server(state, temp_dir=state / "tmp", checkpoint_dir=str(checkpoints))
     yield running
     stop_server(running)
 
 
-def test_sync_backbones_come_back_as_pdb_and_mmcif(backbone_server, tmp_path):
+def test_sync_backbones_come_back_as_pdb_and_mmcif_made_in_memory(backbone_server, tmp_path):
     body = {"length": 30, "num_samples": 2, "num_steps": 3, "seed": 1}
-    with backbone_server.client() as client:
+    with backbone_server.client() as client, assert_untouched(backbone_server.state_dir / "tmp"):
         answer = client.post("/v1/backbones", json=body)
     assert answer.status_code == 200, answer.text
     result = answer.json()
@@ -29,6 +31,8 @@ def test_sync_backbones_come_back_as_pdb_and_mmcif(backbone_server, tmp_path):
         path = tmp_path / f"b.{fmt}"
         path.write_text(result[fmt])
         assert [len(c) for c in read_structure(path, split_breaks=False)] == [30, 30]
+    assert "REMARK 250 qsdiff backbones treatment=quotient" in result["pdb"]
+    assert "_qsdiff.remark" in result["cif"]
     assert len(result["samples"]) == 2
     assert result["samples"][0]["length"] == 30
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import time
+from datetime import timedelta
 
-from tests.api.conftest import start_server, stop_server
+import pytest
+from sqlalchemy import update
+
+from service.config import Settings
+from service.jobs.records import JobRow, utc_now
+from service.jobs.store import JobStore
+from tests.api.conftest import start_server, stop_server, wait_for
 
 KEY = "key-hardening"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -111,30 +118,117 @@ def test_event_streams_are_bounded_per_key(tmp_path):
         stop_server(server)
 
 
-def test_work_limits_per_job_and_per_key_are_named(tmp_path):
+def _conformers(samples: int, molecules: int = 1) -> dict:
+    """A job of ethanol conformers: 9 atoms with H x 10 steps, so 90 work units a conformer."""
+    params = {"smiles": ["CCO"] * molecules, "num_samples": samples, "num_steps": 10}
+    return {"task": "conformers", "params": params}
+
+
+def test_work_is_counted_in_work_units_per_job_per_queue_and_per_hour(tmp_path):
     server = start_server(
         tmp_path,
         workers=0,
         api_keys=f"{KEY},other",
-        max_queued_jobs_per_key="2",
-        max_job_samples="1000",
+        max_job_cost="1000",
+        max_queued_cost_per_key="2000",
+        max_cost_per_key_per_hour="3000",
+        max_queued_jobs_per_key="3",
     )
     try:
         with server.client() as client:
-            big = {"smiles": ["CCO"] * 11, "num_samples": 100}  # 1,100 conformers
-            answer = client.post(
-                "/v1/jobs", json={"task": "conformers", "params": big}, headers=AUTH
-            )
+            answer = client.post("/v1/jobs", json=_conformers(100, molecules=11), headers=AUTH)
             assert answer.status_code == 422
-            assert "the limit per job is 1000" in answer.text
-            small = {"task": "conformers", "params": {"smiles": ["CCO"], "num_samples": 1}}
-            for _ in range(2):
-                assert client.post("/v1/jobs", json=small, headers=AUTH).status_code == 202
-            over = client.post("/v1/jobs", json=small, headers=AUTH)
-            assert over.status_code == 429
-            assert over.headers["Retry-After"]
-            assert "jobs of this key are waiting" in over.text
-            other = client.post("/v1/jobs", json=small, headers={"Authorization": "Bearer other"})
-            assert other.status_code == 202  # another key is not held back
+            assert "this job costs 99,000 work units; the limit per job is 1,000" in answer.text
+            for _ in range(2):  # 900 units each: 1,800 waiting
+                assert (
+                    client.post("/v1/jobs", json=_conformers(10), headers=AUTH).status_code == 202
+                )
+            queue_over = client.post("/v1/jobs", json=_conformers(10), headers=AUTH)
+            assert queue_over.status_code == 429
+            assert queue_over.headers["Retry-After"] == "30"
+            assert "1,800 work units waiting" in queue_over.text
+            assert client.post("/v1/jobs", json=_conformers(1), headers=AUTH).status_code == 202
+            count_over = client.post("/v1/jobs", json=_conformers(1), headers=AUTH)
+            assert count_over.status_code == 429
+            assert "3 jobs of this key are waiting" in count_over.text
+            for job in client.get("/v1/jobs", headers=AUTH).json()["jobs"]:
+                assert client.delete(f"/v1/jobs/{job['id']}", headers=AUTH).status_code == 200
+            assert client.post("/v1/jobs", json=_conformers(10), headers=AUTH).status_code == 202
+            hourly = client.post("/v1/jobs", json=_conformers(10), headers=AUTH)
+            assert hourly.status_code == 429  # cancelled jobs still count in the hour they came
+            assert "2,790 work units in the last hour" in hourly.text
+            assert "limit of 3,000 per hour" in hourly.text
+            assert 3000 < int(hourly.headers["Retry-After"]) <= 3600  # when the first one leaves
+            other = {"Authorization": "Bearer other"}
+            assert client.post("/v1/jobs", json=_conformers(10), headers=other).status_code == 202
     finally:
         stop_server(server)
+
+
+def _finished_job(store, results, days_ago: float) -> str:
+    """A succeeded conformer job with a result file, finished ``days_ago`` days ago."""
+    job, _ = store.submit("conformers", {}, total=1)
+    store.lease("elsewhere")
+    folder = results / job.id
+
+    def publish() -> None:
+        folder.mkdir(parents=True)
+        (folder / "conformers.sdf").write_text("$$$$\n")
+
+    store.succeed(job.id, "elsewhere", str(folder), publish)
+    with store.engine.begin() as connection:
+        finished = utc_now() - timedelta(days=days_ago)
+        connection.execute(update(JobRow).where(JobRow.id == job.id).values(finished_at=finished))
+    return job.id
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    """A server whose jobs stop after 8 s, started on a store with jobs of last month."""
+    state = tmp_path_factory.mktemp("limited")
+    settings = Settings(state_dir=state)
+    store = JobStore(settings.job_database_url)
+    jobs = {
+        "old": _finished_job(store, settings.results_dir, days_ago=30),
+        "recent": _finished_job(store, settings.results_dir, days_ago=6),
+    }
+    running, _ = store.submit("conformers", {}, total=1)
+    store.lease("elsewhere", seconds=3600)  # started, on another machine, for a long time
+    jobs["running"] = running.id
+    store.engine.dispose()
+    server = start_server(state, workers=1, max_job_seconds="8", retention_hours="168")
+    yield server, jobs
+    stop_server(server)
+
+
+def test_finished_jobs_past_the_retention_are_deleted_with_their_files(limited):
+    server, jobs = limited
+    results = server.state_dir / "results"
+    with server.client() as client:
+        deadline = time.monotonic() + 120
+        while client.get(f"/v1/jobs/{jobs['old']}").status_code != 404:  # the worker purges
+            assert time.monotonic() < deadline, "the finished job of last month is still there"
+            time.sleep(0.2)
+        assert client.get(f"/v1/jobs/{jobs['old']}/results").status_code == 404
+        assert not (results / jobs["old"]).exists()
+        assert client.get(f"/v1/jobs/{jobs['recent']}/results?format=sdf").text == "$$$$\n"
+        assert client.get(f"/v1/jobs/{jobs['running']}").json()["status"] == "running"
+
+
+def test_a_job_stopped_at_the_wall_clock_limit_keeps_what_it_finished(limited):
+    server, _ = limited
+    body = _conformers(100, molecules=100)  # 10,000 conformers: far more than 8 s of work,
+    body["params"] |= {"start": "noise", "relax": "none", "num_steps": 2}  # in packs of 71
+    with server.client() as client:
+        warm_up = client.post("/v1/jobs", json=_conformers(1) | {"params": {"smiles": ["C"]}})
+        wait_for(client, warm_up.json()["id"])  # the worker has loaded the model: 8 s to sample
+        job = wait_for(client, client.post("/v1/jobs", json=body).json()["id"])
+        done = job["progress_done"]
+        assert job["status"] == "failed"
+        assert 0 < done < 10_000, job
+        assert f"after {done} of 10000 samples; its results hold those {done}" in job["error"]
+        sdf = client.get(f"/v1/jobs/{job['id']}/results?format=sdf")
+        assert sdf.status_code == 200
+        assert sdf.text.count("$$$$") == done
+        manifest = client.get(f"/v1/jobs/{job['id']}/results?format=json").json()
+        assert len(manifest["samples"]) == done

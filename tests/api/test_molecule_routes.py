@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from rdkit import Chem
 
-from tests.api.conftest import wait_for
+from tests.api.conftest import assert_untouched, wait_for
 
 
 def _records(text: str) -> list:
@@ -15,9 +15,9 @@ def _records(text: str) -> list:
     return [m for m in supplier if m is not None]
 
 
-def test_sync_molecules_come_back_as_sdf_plus_flagged_xyz(server):
+def test_sync_molecules_come_back_as_sdf_plus_flagged_xyz_made_in_memory(server):
     body = {"num_samples": 3, "num_atoms": 9, "num_steps": 5, "seed": 2}
-    with server.client() as client:
+    with server.client() as client, assert_untouched(server.state_dir / "tmp"):
         answer = client.post("/v1/molecules", json=body)
     assert answer.status_code == 200, answer.text
     result = answer.json()

@@ -7,7 +7,7 @@
 ``construct`` builds the order-6 (``z_nu * z_syn`` per frequency) or mixed order-4/6 solution and
 prints its verified loss and accuracy; ``analyse`` reads ``w_a [q, d]``, ``w_b [q, d]``,
 ``w_c [d, q]`` and ``moduli`` from an ``.npz`` and prints the per-frequency structure. JSON goes
-to stdout; bad input is a message on stderr and exit status 2.
+to stdout; bad input is a message on stderr and exit status 2 (``api/cli/exit_codes.py``).
 """
 
 from __future__ import annotations
@@ -56,26 +56,22 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the JSON answer; 2 on bad input."""
+    """Print the JSON answer (bad input raises :class:`cogs.CogsInputError`, for ``main``)."""
     import numpy as np
 
-    try:
-        if args.cogs_action == "construct":
-            answer = cogs.construct_solution(args.moduli, args.order, args.seed)
-            if args.output is not None:
-                np.savez(
-                    args.output,
-                    **{key: np.asarray(answer[key]) for key in ("w_a", "w_b", "w_c", "moduli")},
-                )
-                answer = {k: v for k, v in answer.items() if k not in ("w_a", "w_b", "w_c")}
-        else:
-            data = _load(args.weights)
-            moduli = [int(n) for n in np.atleast_1d(data["moduli"])]
-            answer = cogs.analyse_weights(
-                moduli, data["w_a"], data["w_b"], data["w_c"], args.alive, args.tol
+    if args.cogs_action == "construct":
+        answer = cogs.construct_solution(args.moduli, args.order, args.seed)
+        if args.output is not None:
+            np.savez(
+                args.output,
+                **{key: np.asarray(answer[key]) for key in ("w_a", "w_b", "w_c", "moduli")},
             )
-    except cogs.CogsInputError as e:
-        sys.stderr.write(f"error: {e}\n")
-        return 2
+            answer = {k: v for k, v in answer.items() if k not in ("w_a", "w_b", "w_c")}
+    else:
+        data = _load(args.weights)
+        moduli = [int(n) for n in np.atleast_1d(data["moduli"])]
+        answer = cogs.analyse_weights(
+            moduli, data["w_a"], data["w_b"], data["w_c"], args.alive, args.tol
+        )
     sys.stdout.write(json.dumps(answer, indent=1) + "\n")
     return 0

@@ -5,7 +5,8 @@
   qsdiff aux ebc represent pairs.json [--encoder encoder.pt]       # {"x": [...], "x_prime": [...]}
 
 ``represent`` solves ``x' ~ R x`` by least squares; with ``--encoder`` the pairs are
-observations and are embedded first. Bad input: a message on stderr and exit status 2.
+observations and are embedded first. Bad input: a message on stderr and exit status 2
+(``api/cli/exit_codes.py``).
 The functions below are also what the routes and the ``aux_ebc_fit`` task call.
 """
 
@@ -13,17 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
 
-from api.cli.options import int_in
+from api.cli.options import int_in, usage_error
 from service.aux import ebc
 from service.limits import MAX_SEED
-from service.task import InvalidTaskInput
+
+if TYPE_CHECKING:
+    from models.aux.ebc import EbcConfig, Encoder
 
 __all__ = ["add_arguments", "run"]
 
@@ -72,10 +76,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     represent.add_argument("--encoder", type=Path, help="embed the pairs with this first")
 
 
-def _read(path: Path) -> Any:
-    if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
-    return json.loads(path.read_text())
+def _read(path: Path, option: str) -> Any:
+    """The JSON or ``.npy`` file ``path`` that ``option`` names."""
+    try:
+        if path.suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise usage_error(option, f"{option}: cannot read {path}: {e}") from e
+
+
+def _encoder(path: Path) -> tuple[Encoder, EbcConfig]:
+    """The encoder and config that ``fit`` saved at ``path``; any other file is a usage error."""
+    if not path.is_file():
+        raise usage_error("encoder", f"no encoder file at {path}")
+    try:
+        return ebc.load_fitted_encoder(str(path))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, pickle.UnpicklingError) as e:
+        message = f"{path} is not an encoder saved by fit ({type(e).__name__}: {e})"
+        raise usage_error("encoder", message) from e
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
@@ -83,6 +102,8 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     if args.ebc_command == "fit":
+        if not args.output.parent.is_dir():  # before the fit, not after it
+            raise usage_error("-o/--output", f"no folder {args.output.parent} to write into")
         from models.aux.ebc import EbcConfig
 
         given = {
@@ -101,25 +122,17 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         with tqdm(total=config.steps, unit="step", disable=None, file=sys.stderr) as bar:
             return ebc.fit_and_report(config, bar.update, out=args.output) or {}
     if args.ebc_command == "embed":
-        encoder, config = ebc.load_fitted_encoder(str(args.encoder))
-        embeddings = ebc.embed_inputs(encoder, _read(args.inputs))
+        encoder, config = _encoder(args.encoder)
+        embeddings = ebc.embed_inputs(encoder, _read(args.inputs, "inputs"))
         return {"setting": config.setting, "embeddings": embeddings.tolist()}
-    pairs = _read(args.pairs)
+    pairs = _read(args.pairs, "pairs")
     if not isinstance(pairs, dict) or not {"x", "x_prime"} <= pairs.keys():
-        raise ValueError('expected a JSON object {"x": [[...]], "x_prime": [[...]]}')
-    encoder = ebc.load_fitted_encoder(str(args.encoder))[0] if args.encoder else None
+        raise usage_error("pairs", 'expected a JSON object {"x": [[...]], "x_prime": [[...]]}')
+    encoder = _encoder(args.encoder)[0] if args.encoder else None
     return ebc.represent_pairs(pairs["x"], pairs["x_prime"], encoder)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; JSON on stdout, exit 2 with a message on stderr for bad input."""
-    try:
-        answer = _run(args)
-    except InvalidTaskInput as e:
-        print(f"qsdiff aux ebc: {e}", file=sys.stderr)
-        return 2
-    except (OSError, ValueError, KeyError, RuntimeError) as e:
-        print(f"qsdiff aux ebc: {type(e).__name__}: {e}", file=sys.stderr)
-        return 2
-    print(json.dumps(answer))
+    """Run the command; JSON on stdout (bad input raises the project's error, for ``main``)."""
+    print(json.dumps(_run(args)))
     return 0

@@ -6,7 +6,8 @@
 ``train`` fits M (a small CNN) on upright scikit-learn digits, then one λ net per group with M
 frozen, and writes the checkpoint with its model card (the same name, ``.json``). ``classify``
 reads an 8x8 image as JSON (a file, ``-`` for stdin, or the JSON itself): pixel values 0..16,
-scikit-learn's digits scale. Both print JSON; bad input is reported on stderr with exit 2.
+scikit-learn's digits scale. Both print JSON; bad input is reported on stderr with exit 2, a
+missing checkpoint with 6 (``api/cli/exit_codes.py``).
 The routes call :func:`load_trained` (the checkpoint is read once) and :func:`classify_digit`.
 """
 
@@ -50,14 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _train(args: argparse.Namespace) -> int:
     import torch
 
-    from models.aux.equizero import TrainConfig
+    from models.aux.equizero import EquizeroTrainConfig
 
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     start = time.perf_counter()
     split = equizero.load_digit_split(seed=args.seed)
-    cnn = TrainConfig(epochs=args.epochs, seed=args.seed)
-    lam = TrainConfig(epochs=args.lambda_epochs, batch_size=128, seed=args.seed)
+    cnn = EquizeroTrainConfig(epochs=args.epochs, seed=args.seed)
+    lam = EquizeroTrainConfig(epochs=args.lambda_epochs, batch_size=128, seed=args.seed)
     trained = equizero.train_digits(split, cnn, lam)
     card = {
         "model": "equizero / equitune / λ-equitune wrappers of a digits CNN (Basu et al. 2023)",
@@ -99,13 +100,9 @@ def _read_image(text: str) -> Any:
 def _classify(args: argparse.Namespace) -> int:
     from service.config import get_settings
 
-    try:
-        image = equizero.parse_image(_read_image(args.image))
-        trained = equizero.load_trained(args.checkpoint_dir or get_settings().checkpoint_dir)
-        answer = equizero.classify_digit(trained, image, args.group, args.method, args.proxy)
-    except (equizero.InvalidEquizeroInput, equizero.EquizeroModelMissing) as e:
-        sys.stderr.write(f"qsdiff aux equizero: {e}\n")
-        return 2
+    image = equizero.parse_image(_read_image(args.image))
+    trained = equizero.load_trained(args.checkpoint_dir or get_settings().checkpoint_dir)
+    answer = equizero.classify_digit(trained, image, args.group, args.method, args.proxy)
     json.dump(asdict(answer), sys.stdout, indent=1)
     sys.stdout.write("\n")
     return 0

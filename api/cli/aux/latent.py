@@ -4,7 +4,8 @@
 digits under a fixed occluder) on one thread and writes the checkpoint with its model card
 (``.json`` beside it). ``transform --input image.npy --angle 30 [--angle 45 ...]`` renders the
 rotated image (24x24, values in [0, 1]; several angles compose) to ``-o out.npy``, ``.json`` or
-``.png``, or as JSON on stdout. Exit status: 0 on success, 2 on a usage error.
+``.png``, or as JSON on stdout. Exit status: 0 on success, 2 on a usage error, 6 without a
+checkpoint (``api/cli/exit_codes.py``).
 """
 
 from __future__ import annotations
@@ -92,17 +93,13 @@ def _transform(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Train or transform; see the module docstring for exit codes."""
-    try:
-        if args.latent_command == "transform":
-            return _transform(args)
-        import torch
+    if args.latent_command == "transform":
+        return _transform(args)
+    import torch
 
-        from models.aux.latent_actions import TrainConfig
+    from models.aux.latent import LatentTrainConfig
 
-        torch.set_num_threads(args.threads)
-        card = latent.train_and_save(args.output, TrainConfig(steps=args.steps, seed=args.seed))
-        sys.stdout.write(json.dumps(card["heldout"], indent=2) + "\n")
-        return 0
-    except (latent.LatentInputError, latent.LatentModelMissing) as e:
-        sys.stderr.write(f"error: {e}\n")
-        return 2
+    torch.set_num_threads(args.threads)
+    card = latent.train_and_save(args.output, LatentTrainConfig(steps=args.steps, seed=args.seed))
+    sys.stdout.write(json.dumps(card["heldout"], indent=2) + "\n")
+    return 0

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from api.cli.options import float_in, int_in
-from models.aux.meanfield import GROUPS, SCHEMES, TEACHERS, TrainConfig
+from models.aux.meanfield import GROUPS, SCHEMES, TEACHERS, MeanfieldTrainConfig
 from service.aux import meanfield
 from service.limits import MAX_SEED
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         teachers=tuple(args.teachers),
         seeds=args.seeds,
         seed=args.seed,
-        train=TrainConfig(args.steps, args.step_size, args.batch_per_unit),
+        train=MeanfieldTrainConfig(args.steps, args.step_size, args.batch_per_unit),
     )
     result = meanfield.measure_curves(config)
     if args.png is not None:

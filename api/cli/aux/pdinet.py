@@ -7,14 +7,14 @@
 An image is ``H x W`` (a grey digit, ink bright on dark, painted on the upright card) or
 ``H x W x 3`` (a card as the model sees it: ink, x gradient, y gradient), 8 to 128 pixels a
 side. Homographies act on normalised coordinates ``[-1, 1]^2`` (see
-``models/aux/pdinet/homography.py``). Output is JSON on stdout; bad input exits 2.
+``models/aux/pdinet/homography.py``). Output is JSON on stdout; bad input exits 2, a missing
+checkpoint 6 (``api/cli/exit_codes.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -81,24 +81,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the action; JSON on stdout, a message on stderr and exit 2 for bad input."""
+    """Run the action; JSON on stdout (bad input and a missing checkpoint raise, for ``main``)."""
     import torch
 
     torch.set_num_threads(1)
-    try:
-        if args.action == "train":
-            result = pdinet.train_and_save(args.output, args.epochs, args.seed, args.size)
-        elif args.action == "classify":
-            from service.config import get_settings
+    if args.action == "train":
+        result = pdinet.train_and_save(args.output, args.epochs, args.seed, args.size)
+    elif args.action == "classify":
+        from service.config import get_settings
 
-            if not args.image.is_file():
-                raise pdinet.InvalidPDINetInput("image", f"no such file: {args.image}")
-            directory = args.checkpoint_dir or get_settings().checkpoint_dir
-            result = asdict(pdinet.classify(_read_image(args.image), directory))
-        else:
-            result = asdict(pdinet.check_invariance(_parse_homography(args.homography), args.size))
-    except (pdinet.InvalidPDINetInput, pdinet.PDINetUnavailable) as e:
-        print(f"qsdiff aux pdinet: {e}", file=sys.stderr)
-        return 2
+        if not args.image.is_file():
+            raise pdinet.InvalidPDINetInput("image", f"no such file: {args.image}")
+        directory = args.checkpoint_dir or get_settings().checkpoint_dir
+        result = asdict(pdinet.classify(_read_image(args.image), directory))
+    else:
+        result = asdict(pdinet.check_invariance(_parse_homography(args.homography), args.size))
     print(json.dumps(result, indent=2))
     return 0

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from service.aux.meanfield_task import MAX_SIZE, MAX_WORK, MeanfieldParams
+from service.aux.meanfield import MAX_SIZE, MAX_WORK, MeanfieldParams
 
 router = APIRouter(prefix="/v1/aux/meanfield", tags=["aux"])
 

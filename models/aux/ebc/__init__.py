@@ -35,6 +35,10 @@ embedding of the true latents with its circles sheared (e.g. the orientation tur
 turn per quarter shift along x) is as equivariant, its loss the same, and a linear readout of
 the true latents scores it 0; :func:`twisted_r2` measures each circle up to them. The fits
 from a random encoder find the orientation sheared so.
+
+Modules: :mod:`.groups` (the finite groups), :mod:`.worlds` (latent and shapes worlds),
+:mod:`.model` (encoders, ``R`` and InfoNCE), :mod:`.train` (``EbcConfig`` and the fit),
+:mod:`.metrics` (the measurements).
 """
 
 from models.aux.ebc.groups import FiniteGroup, rotations_translations, signed_permutations

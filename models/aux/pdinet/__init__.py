@@ -11,10 +11,11 @@ residual stack of them with global pooling and a linear classifier.
 Derived here (see :mod:`.invariants`): the weights used in the normalisation (2 for ``I, M``,
 1 for ``J``). Chosen here: the reference channels (two colour gradients of the card the digits
 are printed on, :mod:`.data`), the ``asinh`` squashing and batch norm before the first 1x1
-conv, and a global max rather than a mean (:mod:`.network`).
+conv, and a global max rather than a mean (:mod:`.model`).
 
 Modules: :mod:`.invariants` (the maps), :mod:`.homography` (warps), :mod:`.data` (rendered
-images), :mod:`.network` (PDINet, the CNN baseline), :mod:`.experiment` (the measurements).
+images), :mod:`.model` (PDINet, the CNN baseline), :mod:`.train` (fitting them),
+:mod:`.metrics` (the measurements).
 """
 
 from models.aux.pdinet.data import (
@@ -23,14 +24,6 @@ from models.aux.pdinet.data import (
     load_digits_split,
     render_cards,
     render_smooth_scene,
-)
-from models.aux.pdinet.experiment import (
-    InvarianceErrors,
-    TrainConfig,
-    accuracy,
-    homography_accuracy,
-    invariance_errors,
-    train_classifier,
 )
 from models.aux.pdinet.homography import (
     InvalidHomography,
@@ -45,7 +38,14 @@ from models.aux.pdinet.invariants import (
     reference_jacobian,
     relative_invariants,
 )
-from models.aux.pdinet.network import CNN, CNNConfig, PDILayer, PDINet, PDINetConfig, num_parameters
+from models.aux.pdinet.metrics import (
+    InvarianceErrors,
+    accuracy,
+    homography_accuracy,
+    invariance_errors,
+)
+from models.aux.pdinet.model import CNN, CNNConfig, PDILayer, PDINet, PDINetConfig, num_parameters
+from models.aux.pdinet.train import PDINetTrainConfig, train_classifier
 
 __all__ = [
     "CNN",
@@ -57,7 +57,7 @@ __all__ = [
     "PDILayer",
     "PDINet",
     "PDINetConfig",
-    "TrainConfig",
+    "PDINetTrainConfig",
     "accuracy",
     "apply_homography",
     "gaussian_jet",

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from api.cli import pack_backbones as pack_backbones_cli
-from api.cli.commands import build_parser
+from api.cli.commands import main
 from chem.backbone import rebuild_backbone
 from chem.proteins import Backbone, load_backbones, read_structure, write_backbones
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
@@ -102,9 +101,10 @@ def test_pack_usage_errors_name_the_problem(tmp_path, capsys):
         ([str(folder), "-o", str(tmp_path / "set.pdb")], "must end in .npz"),
         ([str(folder), "-o", out, "--min-length", "0"], "--min-length must be at least 2"),
     ):
-        args = build_parser().parse_args(["pack-backbones", *argv])
-        assert pack_backbones_cli.run(args) == 2
-        assert message in capsys.readouterr().err
+        assert main(["pack-backbones", *argv]) == 2
+        error = capsys.readouterr().err.splitlines()[-1]  # after the files skipped, if any
+        assert error.startswith("qsdiff pack-backbones: error: ")
+        assert message in error
     assert not (tmp_path / "set.npz").exists()
 
 

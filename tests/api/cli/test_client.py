@@ -25,7 +25,7 @@ def test_cli_reports_a_server_refusal(server, tmp_path):
     done = run_qsdiff("conformers", "CCO", "-o", str(tmp_path / "o.sdf"), "--server", server.url,
                       "--treatment", "af3")  # fmt: skip
     assert done.returncode == 2
-    assert "no checkpoint for 'af3'" in done.stderr
+    assert "conformer checkpoint for 'af3'" in done.stderr
 
 
 def test_molecules_cli_runs_a_job_and_writes_sdf_and_flagged_xyz(server, tmp_path):

@@ -11,9 +11,9 @@ from chem.stereo import labels_from_coordinates, stereo_labels
 from tests.helpers import run_qsdiff
 
 CHECKPOINT = Path(__file__).resolve().parents[3] / "checkpoints" / "conformer-quotient.pt"
-pytestmark = pytest.mark.skipif(not CHECKPOINT.is_file(), reason="no shipped checkpoint")
 
 
+@pytest.mark.skipif(not CHECKPOINT.is_file(), reason="no shipped checkpoint")
 def test_conformers_for_a_smiles_file_with_bad_records(tmp_path):
     smi = tmp_path / "in.smi"
     smi.write_text(
@@ -55,3 +55,10 @@ def test_bad_arguments_exit_2(tmp_path):
     )
     assert done.returncode == 2
     assert "no checkpoint at" in done.stderr
+
+
+def test_a_missing_input_file_is_a_usage_error_of_one_line(tmp_path):
+    missing = tmp_path / "none.smi"
+    done = run_qsdiff("conformers", str(missing), "-o", str(tmp_path / "o.sdf"))
+    assert done.returncode == 2
+    assert done.stderr == f"qsdiff conformers: error: no input file at {missing}\n"

@@ -5,10 +5,10 @@ import argparse
 
 import pytest
 
-from api.cli.commands import build_parser
+from api.cli.commands import build_parser, main
 from api.cli.options import float_in, int_in
-from service.backbones import train as train_backbones
-from service.config import Settings
+from service.backbones.train import BackboneTrainingRun
+from service.errors import InvalidInput
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,10 @@ def test_the_bounds_themselves_are_accepted():
 
 
 def test_a_longest_crop_below_the_shortest_is_refused(capsys):
+    with pytest.raises(InvalidInput, match="--max-length: 40 is below --min-length"):
+        BackboneTrainingRun(treatment="quotient", min_length=64, max_length=40)
     crops = ["--min-length", "64", "--max-length", "40"]
-    args = build_parser().parse_args(["train", "backbones", "--treatment", "quotient", *crops])
-    assert train_backbones.run(args, Settings()) == 2
-    assert "--max-length is below --min-length" in capsys.readouterr().err
+    assert main(["train", "backbones", "--treatment", "quotient", *crops]) == 2
+    assert capsys.readouterr().err == (
+        "qsdiff train backbones: error: --max-length: 40 is below --min-length (64)\n"
+    )

@@ -10,10 +10,8 @@ from models.aux.cogs import (
     Weights,
     accuracy,
     analyse,
-    cancel_class_bias,
     construct,
     fourier_loss_terms,
-    hidden,
     homomorphism_errors,
     projected_loss,
     remove_frequency,
@@ -22,6 +20,8 @@ from models.aux.cogs import (
     z_syn,
     z_xi,
 )
+from models.aux.cogs.constructions import cancel_class_bias
+from models.aux.cogs.model import hidden
 
 ZERO_SPS = set(MONOMIALS) - {"abc"}
 R_N = {"|a|^2 c", "|b|^2 c"}

@@ -12,9 +12,9 @@ from models.aux.equizero import (
     GROUPS,
     METHODS,
     DigitCNN,
+    EquizeroTrainConfig,
     LambdaNet,
     MoleculeMLP,
-    TrainConfig,
     cube_rotations,
     gyration_radius,
     molecule_inputs,
@@ -156,10 +156,12 @@ def trained_digits():
     train, test = perm[:1200], perm[1200:1400]
     torch.manual_seed(0)
     model = DigitCNN()
-    train_classifier(model, x[train], y[train], TrainConfig(epochs=6))
+    train_classifier(model, x[train], y[train], EquizeroTrainConfig(epochs=6))
     group = GROUPS["c4"]()
     lam = LambdaNet(model.head.in_features)
-    train_lambda(model, lam, group, x[train], y[train], TrainConfig(epochs=10, batch_size=128))
+    train_lambda(
+        model, lam, group, x[train], y[train], EquizeroTrainConfig(epochs=10, batch_size=128)
+    )
     variants = {"model": ("model", "max_prob"), **WRAPPERS}
     preds = orbit_predictions(model, group, x[test], variants, lam)
     return {name: orbit_scores(p, y[test]) for name, p in preds.items()}

@@ -7,7 +7,7 @@ import pytest
 
 from models.aux import meanfield as mf
 
-CONFIG = mf.TrainConfig(steps=40, step_size=0.5, batch_per_unit=2)
+CONFIG = mf.MeanfieldTrainConfig(steps=40, step_size=0.5, batch_per_unit=2)
 
 
 @pytest.fixture(params=mf.GROUPS)

@@ -10,7 +10,7 @@ from models.aux.pdinet import (
     PDILayer,
     PDINet,
     PDINetConfig,
-    TrainConfig,
+    PDINetTrainConfig,
     accuracy,
     gaussian_jet,
     homography_accuracy,
@@ -107,7 +107,7 @@ def test_tiny_training_beats_chance():
     train_labels, test_labels = split.train_labels[train_keep][:200], split.test_labels[test_keep]
     model = PDINet(PDINetConfig(width=8, hidden=16, num_blocks=1, num_classes=2))
     train = render_cards(split.train_images[train_keep][:200], 16)
-    config = TrainConfig(epochs=3, batch_size=32, lr=1e-2)
+    config = PDINetTrainConfig(epochs=3, batch_size=32, lr=1e-2)
     losses = train_classifier(model, train, train_labels, config)
     assert losses[-1] < losses[0]
     test = render_cards(split.test_images[test_keep], 16)
@@ -126,7 +126,7 @@ def test_trained_upright_pdinet_keeps_its_accuracy_under_homographies_and_a_cnn_
     ):
         torch.manual_seed(0)
         model = build()
-        train_classifier(model, train, split.train_labels[:400], TrainConfig(epochs=epochs))
+        train_classifier(model, train, split.train_labels[:400], PDINetTrainConfig(epochs=epochs))
         upright = accuracy(model, render_cards(digits, 24), labels)
         warped = homography_accuracy(model, digits, labels, 24, strength=1.5, seed=1)
         scores[name] = (upright, warped)

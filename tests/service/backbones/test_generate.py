@@ -60,7 +60,7 @@ def test_a_cancelled_request_is_dropped():
     assert run.cancelled_requests == {0}
 
 
-def test_the_task_writes_pdb_and_mmcif_that_read_back(tmp_path):
+def test_the_task_writes_pdb_and_mmcif_that_read_back_or_keeps_them_in_memory(tmp_path):
     checkpoint_dir = tmp_path / "checkpoints"
     save_tiny_backbone_checkpoint(checkpoint_dir / "backbone-quotient.pt")
     registry = ModelRegistry(checkpoint_dir)
@@ -72,6 +72,12 @@ def test_the_task_writes_pdb_and_mmcif_that_read_back(tmp_path):
         assert [len(c) for c in chains] == [30, 30]
     assert "treatment=quotient" in (tmp_path / "out" / "backbones.pdb").read_text()
     assert len(output.manifest["samples"]) == 2
+    (kept,) = TASKS["backbones"].run([TaskRun(params, None)], registry)
+    assert kept is not None
+    assert kept.files == output.files
+    assert kept.texts == {
+        fmt: (tmp_path / "out" / name).read_text() for fmt, name in output.files.items()
+    }
 
 
 @pytest.mark.parametrize("treatment", ["quotient", "equivariant"])

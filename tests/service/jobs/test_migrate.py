@@ -37,10 +37,11 @@ def test_an_older_database_is_migrated_and_keeps_its_jobs(database_url):
     _first_release_database(database_url)
     store = JobStore(database_url)
     columns = {c["name"] for c in inspect(store.engine).get_columns("jobs")}
-    assert "batch_key" in columns
+    assert {"batch_key", "cost"} <= columns
     job = store.get("a" + "0" * 31)
     assert job.status == JobStatus.QUEUED
     assert job.batch_key is None
+    assert job.cost == 0  # jobs from before costs count nothing against a key
     JobStore(database_url)  # a second start is a no-op
 
 

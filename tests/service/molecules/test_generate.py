@@ -11,7 +11,10 @@ from chem.generated import describe, write_molecule_files
 from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
 from models.samplers import SamplingConfig
 from service.checkpoints import LoadedMoleculeModel
+from service.config import Settings
+from service.jobs.tasks import TASKS, MoleculeParams, TaskRun
 from service.molecules.generate import MoleculeRequest, PackedMolecules
+from service.registry import ModelRegistry
 from tests.chem.fixtures import embedded
 
 ODE = SamplingConfig("ode", 4)
@@ -76,3 +79,19 @@ def test_bonded_molecules_go_to_sdf_and_the_rest_to_flagged_xyz(tmp_path):
     xyz = (tmp_path / "m.xyz").read_text()
     assert xyz.startswith("5\nqsdiff-1 no sanitizable bonds (flagged)")
     assert Chem.MolFromXYZBlock(xyz).GetNumAtoms() == 5
+
+
+def test_the_task_keeps_in_memory_the_files_it_writes_for_a_job(tmp_path):
+    registry = ModelRegistry(Settings().checkpoint_dir)
+    params = MoleculeParams(num_samples=3, num_atoms=9, num_steps=5, seed=2)
+    (written,) = TASKS["molecules"].run([TaskRun(params, tmp_path / "out")], registry)
+    (kept,) = TASKS["molecules"].run([TaskRun(params, None)], registry)
+    assert written is not None
+    assert kept is not None
+    assert written.texts == {}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(written.files.values())
+    assert kept.files == written.files
+    assert kept.texts == {
+        fmt: (tmp_path / "out" / name).read_text() for fmt, name in written.files.items()
+    }
+    assert kept.manifest["in_sdf"] + kept.manifest["in_xyz"] == 3

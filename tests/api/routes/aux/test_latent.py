@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from models.aux.latent_actions import TrainConfig
+from models.aux.latent import LatentTrainConfig
 from service.aux.latent import CHECKPOINT_NAME, LatentModelMissing, train_and_save, transform_image
 from tests.api.conftest import start_server, stop_server
 from tests.helpers import run_qsdiff
@@ -19,7 +19,7 @@ IMAGE = [[0.5 if 8 <= r < 16 and 10 <= c < 13 else 0.0 for c in range(24)] for r
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("checkpoints") / CHECKPOINT_NAME
-    train_and_save(path, TrainConfig(steps=1))
+    train_and_save(path, LatentTrainConfig(steps=1))
     return path
 
 

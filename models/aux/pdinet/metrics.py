@@ -6,8 +6,9 @@ from their borders): the raw jet ``∂u, ∂²u``, the unnormalised relative inv
 and the normalised ones (without ``u``, which is trivially unchanged), each as
 ``‖f̃(x̃) - f(x)‖ / ‖f(x)‖`` over all shared points.
 
-(b) :func:`train_classifier` fits a model on upright cards; :func:`accuracy` scores it upright
-or through random homographies.
+(b) :func:`accuracy` scores a model fitted on upright cards
+(:func:`~models.aux.pdinet.train.train_classifier`) upright, and
+:func:`homography_accuracy` through random homographies.
 """
 
 from __future__ import annotations
@@ -33,14 +34,7 @@ from models.aux.pdinet.invariants import (
     relative_invariants,
 )
 
-__all__ = [
-    "InvarianceErrors",
-    "TrainConfig",
-    "accuracy",
-    "homography_accuracy",
-    "invariance_errors",
-    "train_classifier",
-]
+__all__ = ["InvarianceErrors", "accuracy", "homography_accuracy", "invariance_errors"]
 
 MIN_SHARED_POINTS = 16
 
@@ -55,17 +49,6 @@ class InvarianceErrors:
     num_points: int
     det_min: float
     det_max: float
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """AdamW with a cosine learning rate, on upright images only."""
-
-    epochs: int = 20
-    batch_size: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    seed: int = 0
 
 
 def _families(image: Tensor, sigma: float) -> dict[str, Tensor]:
@@ -116,33 +99,6 @@ def invariance_errors(h: Tensor, size: int = 64, sigma: float = 1.5) -> Invarian
     return InvarianceErrors(
         **errors, num_points=num_points, det_min=float(det.min()), det_max=float(det.max())
     )
-
-
-def train_classifier(
-    model: nn.Module, images: Tensor, labels: Tensor, config: TrainConfig
-) -> list[float]:
-    """Fit ``model`` on ``images: [N, C, H, W]``, ``labels: [N]``; the mean loss per epoch."""
-    generator = torch.Generator().manual_seed(config.seed)
-    optimiser = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
-    )
-    steps = config.epochs * math.ceil(len(labels) / config.batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps)
-    losses = []
-    model.train()
-    for _ in range(config.epochs):
-        order = torch.randperm(len(labels), generator=generator)
-        total = 0.0
-        for batch in order.split(config.batch_size):
-            loss = F.cross_entropy(model(images[batch]), labels[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            total += loss.item() * len(batch)
-        losses.append(total / len(labels))
-    model.eval()
-    return losses
 
 
 @torch.no_grad()

@@ -5,7 +5,9 @@ import math
 import pytest
 import torch
 
-from models.aux import latent_actions as la
+from models.aux import latent as la
+from models.aux.latent.data import OCCLUDER_COLS, OCCLUDER_ROWS, OCCLUDER_VALUE
+from models.aux.latent.metrics import _gaussian_window
 from service.aux.latent import CHECKPOINT_NAME, load_models
 from service.config import get_settings
 
@@ -18,7 +20,9 @@ def digits():
 @pytest.fixture(scope="module")
 def occluded_model(digits):
     """A small budget: enough to show the occluded claim, not to make good pictures."""
-    return la.train_model(digits[0], la.LatentConfig(occluded=True), la.TrainConfig(steps=300))
+    return la.train_model(
+        digits[0], la.LatentConfig(occluded=True), la.LatentTrainConfig(steps=300)
+    )
 
 
 def test_digits_are_centred_in_the_canvas_and_split_in_full(digits):
@@ -40,9 +44,9 @@ def test_quarter_turn_is_rot90_counter_clockwise(digits):
 def test_the_occluder_stays_put_while_the_digit_turns(digits):
     images = digits[1][:16]
     t = la.make_triples(images, torch.zeros(16), torch.full((16,), 2.0), occluded=True)
-    block = (slice(None), la.OCCLUDER_ROWS, la.OCCLUDER_COLS)
-    assert torch.all(t.x[block] == la.OCCLUDER_VALUE)
-    assert torch.all(t.gx[block] == la.OCCLUDER_VALUE)
+    block = (slice(None), OCCLUDER_ROWS, OCCLUDER_COLS)
+    assert torch.all(t.x[block] == OCCLUDER_VALUE)
+    assert torch.all(t.gx[block] == OCCLUDER_VALUE)
     assert float((t.x - t.gx).abs().max()) > 0.5
 
 
@@ -68,7 +72,7 @@ def test_ssim_is_one_on_equal_images_and_matches_the_one_window_formula():
     gen = torch.Generator().manual_seed(0)
     x, y = torch.rand(3, 11, 11, generator=gen), torch.rand(3, 11, 11, generator=gen)
     torch.testing.assert_close(la.ssim(x, x), torch.ones(3))
-    w = la._gaussian_window()[0, 0]
+    w = _gaussian_window()[0, 0]
     mx, my = (w * x).sum((1, 2)), (w * y).sum((1, 2))
     vx, vy = (w * x * x).sum((1, 2)) - mx**2, (w * y * y).sum((1, 2)) - my**2
     cov = (w * x * y).sum((1, 2)) - mx * my
