@@ -107,10 +107,9 @@ class ConformerResult(InlineAnswer):
 
 
 class MoleculeResult(InlineAnswer):
-    """``POST /v1/molecules``: SDF of the molecules with bonds, XYZ of the flagged rest."""
+    """``POST /v1/molecules``: SDF of the generated molecules, each with its checks."""
 
     sdf: str
-    xyz: str = Field(description="molecules no bonds could be found for (flagged); often empty")
 
 
 class BackboneResult(InlineAnswer):

@@ -2,7 +2,9 @@
 
 The task's own checks, then the service's limits (the job's cost in work units; a key's queued
 jobs, queued work and work of the last hour; a full queue), then the store: no route can queue
-work that skips a limit.
+work that skips a limit. The limits that depend on what is queued are checked inside the
+store's insert transaction, under the key's lock (``JobStore.submit``'s ``admit``), so two
+concurrent requests of one key cannot both take the last room under a limit.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import math
 
 from fastapi import HTTPException
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from service.config import Settings
-from service.jobs.quota import queued_cost, recent_work, seconds_until_room
-from service.jobs.records import Job, JobStatus, utc_now
+from service.jobs.quota import queued_cost, queued_jobs, recent_work, seconds_until_room
+from service.jobs.records import Job, utc_now
 from service.jobs.store import JobStore
 from service.jobs.tasks import TASKS
 from service.registry import ModelRegistry
@@ -32,15 +35,15 @@ def _too_much(detail: str, retry_after: float) -> HTTPException:
     return HTTPException(status_code=429, detail=detail, headers={"Retry-After": seconds})
 
 
-def _check_key(store: JobStore, settings: Settings, owner: str, cost: int) -> None:
+def _check_key(session: Session, settings: Settings, owner: str, cost: int) -> None:
     """429 when ``owner``'s queued jobs, queued work or work of the last hour leave no room."""
-    if store.counts(owner)[JobStatus.QUEUED] >= settings.max_queued_jobs_per_key:
+    if queued_jobs(session, owner) >= settings.max_queued_jobs_per_key:
         raise _too_much(
             f"{settings.max_queued_jobs_per_key} jobs of this key are waiting already; "
             "retry when some have finished",
             QUEUE_RETRY_AFTER,
         )
-    waiting, limit = queued_cost(store, owner), settings.max_queued_cost_per_key
+    waiting, limit = queued_cost(session, owner), settings.max_queued_cost_per_key
     if waiting + cost > limit:
         raise _too_much(
             f"this key has {waiting:,} work units waiting; this job's {cost:,} more would be "
@@ -48,7 +51,7 @@ def _check_key(store: JobStore, settings: Settings, owner: str, cost: int) -> No
             QUEUE_RETRY_AFTER,
         )
     now, limit = utc_now(), settings.max_cost_per_key_per_hour
-    work = recent_work(store, owner, now)
+    work = recent_work(session, owner, now)
     wait = seconds_until_room(work, cost, limit, now)
     if wait is not None:
         used = sum(c for _, c in work)
@@ -92,14 +95,22 @@ def queue_job(
                 }
             ]
         )
-    if owner is not None:
-        _check_key(store, settings, owner, cost)
-    if store.counts()[JobStatus.QUEUED] >= settings.max_queued_jobs:
-        raise HTTPException(
-            status_code=503,
-            detail=f"the queue is full ({settings.max_queued_jobs} jobs); retry later",
-            headers={"Retry-After": str(QUEUE_RETRY_AFTER)},
-        )
+
+    def admit(session: Session) -> None:
+        """The limits on what is queued, read in the insert's transaction (the key's lock held).
+
+        The whole queue's cap is exact per key; keys submitting at once on PostgreSQL may
+        overshoot it by one job each (it guards the service, not a key's share).
+        """
+        if owner is not None:
+            _check_key(session, settings, owner, cost)
+        if queued_jobs(session) >= settings.max_queued_jobs:
+            raise HTTPException(
+                status_code=503,
+                detail=f"the queue is full ({settings.max_queued_jobs} jobs); retry later",
+                headers={"Retry-After": str(QUEUE_RETRY_AFTER)},
+            )
+
     job, _ = store.submit(
         task_name,
         params.model_dump(),
@@ -108,5 +119,6 @@ def queue_job(
         idempotency_key=idempotency_key,
         owner=owner,
         batch_key=task.batch_key(params),
+        admit=admit,
     )
     return job

@@ -1,8 +1,10 @@
-"""Generated molecules as files: bonds for the SDF, properties, and the XYZ fallback.
+"""Generated molecules as records and files: each one's own checks, SDF text.
 
-Bonds come from EDM's distance tables (:func:`chem.edm_metrics.build_molecule`); where the
-result does not sanitize, RDKit's ``DetermineBonds`` (xyz2mol) gets a second try; a molecule
-neither can sanitize is written to XYZ instead and flagged, so no sample is lost.
+A molecule is written from its generated graph (RDKit-sanitized, formal charges as generated)
+with the coordinates placed for it. Its record carries both protocols' checks: the graph's
+(``valid``, ``atom_stability``, ``molecule_stable``: valences of the generated bonds, as MiDi,
+EQGAT-diff and SemlaFlow count them) and EDM's (``edm_*``: bonds guessed from distances alone).
+A graph that did not read as a molecule has no coordinates; it stays in the manifest only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from rdkit import Chem, rdBase
-from rdkit.Chem import rdDetermineBonds
 
 from chem.edm_metrics import (
     ELEMENTS,
@@ -23,11 +24,15 @@ from chem.edm_metrics import (
     largest_fragment_smiles,
     stable_atoms,
 )
+from chem.graph_checks import stable_atom_flags
+from chem.molecules import set_sdf_properties
+from chem.stereo import set_coordinates
 
 __all__ = [
     "GeneratedMolecule",
     "MoleculeTexts",
-    "describe",
+    "describe_graph_molecule",
+    "failed_graph",
     "molecule_texts",
     "write_molecule_files",
 ]
@@ -35,7 +40,7 @@ __all__ = [
 
 @dataclass
 class GeneratedMolecule:
-    """One sample: element indices, coordinates (A), its bonded molecule if any, properties."""
+    """One sample: element indices, coordinates (A) and the molecule (None: no graph)."""
 
     types: np.ndarray
     positions: np.ndarray
@@ -43,114 +48,80 @@ class GeneratedMolecule:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def _sanitized(mol: Chem.Mol) -> Chem.Mol | None:
-    try:
-        copy = Chem.Mol(mol)
-        Chem.SanitizeMol(copy)
-        return copy
-    except (Chem.rdchem.MolSanitizeException, ValueError, RuntimeError):
-        return None
+def _formula(types: np.ndarray) -> str:
+    counts = np.bincount(types, minlength=len(ELEMENTS))
+    return "".join(f"{e}{n if n > 1 else ''}" for e, n in zip(ELEMENTS, counts, strict=True) if n)
 
 
-def _xyz_block(types: np.ndarray, positions: np.ndarray, title: str) -> str:
-    lines = [str(len(types)), title]
-    lines += [
-        f"{ELEMENTS[int(t)]} {x:.5f} {y:.5f} {z:.5f}"
-        for t, (x, y, z) in zip(types, positions, strict=True)
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _determined_bonds(types: np.ndarray, positions: np.ndarray) -> Chem.Mol | None:
-    try:
-        mol = Chem.MolFromXYZBlock(_xyz_block(types, positions, ""))
-        rdDetermineBonds.DetermineBonds(mol, charge=0)
-        return _sanitized(mol)
-    except (ValueError, RuntimeError):
-        return None
-
-
-def describe(types: np.ndarray, positions: np.ndarray, extra: dict[str, Any]) -> GeneratedMolecule:
-    """Bonds, EDM's per-molecule metrics and SMILES of one sample."""
-    stable = stable_atoms(types, bond_orders(types, positions))
-    built = build_molecule(types, positions)
-    smiles, fragments = largest_fragment_smiles(built)
+def describe_graph_molecule(
+    mol: Chem.Mol, coords: np.ndarray, extra: dict[str, Any]
+) -> GeneratedMolecule:
+    """The record of a generated graph ``mol`` (explicit H) placed at ``coords [N, 3]``."""
+    types = np.array([ELEMENTS.index(a.GetSymbol()) for a in mol.GetAtoms()])
+    placed = set_coordinates(mol, coords)
     with rdBase.BlockLogs():
-        mol, bonds = _sanitized(built), "edm_tables"
-        if mol is None:
-            mol, bonds = _determined_bonds(types, positions), "rdkit_determine_bonds"
-    if mol is None:
-        bonds = "none"
+        Chem.AssignStereochemistryFrom3D(placed)
+    stable = stable_atom_flags(placed)
+    edm_stable = stable_atoms(types, bond_orders(types, coords))
+    edm_smiles, _ = largest_fragment_smiles(build_molecule(types, coords))
     properties = {
         **extra,
+        "smiles": Chem.MolToSmiles(Chem.RemoveHs(placed)),
+        "formula": _formula(types),
         "num_atoms": len(types),
-        "formula": "".join(
-            f"{e}{n if n > 1 else ''}"
-            for e, n in zip(ELEMENTS, np.bincount(types, minlength=len(ELEMENTS)), strict=True)
-            if n
-        ),
-        "atom_stability": round(float(stable.mean()), 4),
-        "molecule_stable": bool(stable.all()),
-        "valid": smiles is not None,
-        "connected": smiles is not None and fragments == 1,
-        "smiles": smiles or "",
-        "bonds_from": bonds,
+        "num_heavy_atoms": placed.GetNumHeavyAtoms(),
+        "valid": True,
+        "atom_stability": round(sum(stable) / len(stable), 4),
+        "molecule_stable": all(stable),
+        "edm_atom_stability": round(float(edm_stable.mean()), 4),
+        "edm_molecule_stable": bool(edm_stable.all()),
+        "edm_valid": edm_smiles is not None,
     }
-    return GeneratedMolecule(types, positions, mol, properties)
+    return GeneratedMolecule(types, np.asarray(coords), placed, properties)
+
+
+def failed_graph(extra: dict[str, Any]) -> GeneratedMolecule:
+    """The record of a sample whose graph did not read as a molecule (no coordinates)."""
+    properties = {
+        **extra,
+        "valid": False,
+        "atom_stability": 0.0,
+        "molecule_stable": False,
+        "edm_atom_stability": 0.0,
+        "edm_molecule_stable": False,
+        "edm_valid": False,
+    }
+    return GeneratedMolecule(np.zeros(0, dtype=int), np.zeros((0, 3)), None, properties)
 
 
 @dataclass(frozen=True)
 class MoleculeTexts:
-    """Generated molecules as file contents: SDF (those with bonds) and XYZ (the rest)."""
+    """Generated molecules as SDF text, and how many are in it / were not molecules."""
 
     sdf: str
-    xyz: str
-    """Empty when every molecule has bonds."""
     in_sdf: int
-    in_xyz: int
+    failed: int
 
 
 def molecule_texts(molecules: list[GeneratedMolecule]) -> MoleculeTexts:
-    """SDF text of every molecule with bonds, XYZ text of the rest, and how many are in each."""
-    in_xyz = [m for m in molecules if m.mol is None]
+    """SDF text of every molecule that has a graph, each record with its properties."""
     sdf = io.StringIO()
+    written = 0
     with Chem.SDWriter(sdf) as writer:
         for molecule in molecules:
             if molecule.mol is None:
                 continue
             mol = Chem.Mol(molecule.mol)
             mol.SetProp("_Name", f"qsdiff-{molecule.properties.get('index', 0)}")
-            for key, value in molecule.properties.items():
-                if isinstance(value, bool):
-                    mol.SetProp(key, str(value).lower())
-                elif isinstance(value, int):
-                    mol.SetIntProp(key, value)
-                elif isinstance(value, float):
-                    mol.SetDoubleProp(key, value)
-                else:
-                    mol.SetProp(key, str(value))
+            set_sdf_properties(mol, molecule.properties)
             writer.write(mol)
-    xyz = "".join(
-        _xyz_block(
-            m.types,
-            m.positions,
-            f"qsdiff-{m.properties.get('index', 0)} no sanitizable bonds (flagged)",
-        )
-        for m in in_xyz
-    )
-    return MoleculeTexts(sdf.getvalue(), xyz, len(molecules) - len(in_xyz), len(in_xyz))
+            written += 1
+    return MoleculeTexts(sdf.getvalue(), written, len(molecules) - written)
 
 
-def write_molecule_files(
-    molecules: list[GeneratedMolecule], sdf: Path, xyz: Path
-) -> tuple[int, int]:
-    """SDF for every molecule with bonds, XYZ for the rest; returns (in SDF, in XYZ).
-
-    The XYZ file is only created when some molecule needs it.
-    """
+def write_molecule_files(molecules: list[GeneratedMolecule], sdf: Path) -> MoleculeTexts:
+    """The SDF file of ``molecules`` (see :func:`molecule_texts`)."""
     texts = molecule_texts(molecules)
     sdf.parent.mkdir(parents=True, exist_ok=True)
     sdf.write_text(texts.sdf)
-    if texts.xyz:
-        xyz.write_text(texts.xyz)
-    return texts.in_sdf, texts.in_xyz
+    return texts

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rdkit import Chem, rdBase
@@ -25,6 +26,7 @@ __all__ = [
     "prepare_molecule",
     "read_inputs",
     "read_smiles",
+    "set_sdf_properties",
     "write_sdf",
 ]
 
@@ -157,16 +159,23 @@ def _from_smiles(index: int, name: str, text: str) -> InputMolecule:
     return _from_mol(index, name, Chem.MolFromSmiles(text), text, False)
 
 
-def conformer_mol(record: ConformerRecord) -> Chem.Mol:
-    """The record's molecule with its coordinates, name and properties, ready for SDF."""
-    mol = set_coordinates(record.mol, record.coords)
-    for key, value in record.properties.items():
-        if isinstance(value, int):
+def set_sdf_properties(mol: Chem.Mol, properties: dict[str, Any]) -> None:
+    """Write ``properties`` onto ``mol`` as typed SDF fields (booleans as true / false)."""
+    for key, value in properties.items():
+        if isinstance(value, bool):
+            mol.SetProp(key, str(value).lower())
+        elif isinstance(value, int):
             mol.SetIntProp(key, value)
         elif isinstance(value, float):
             mol.SetDoubleProp(key, value)
         else:
             mol.SetProp(key, str(value))
+
+
+def conformer_mol(record: ConformerRecord) -> Chem.Mol:
+    """The record's molecule with its coordinates, name and properties, ready for SDF."""
+    mol = set_coordinates(record.mol, record.coords)
+    set_sdf_properties(mol, record.properties)
     if "name" in record.properties:
         mol.SetProp("_Name", str(record.properties["name"]))
     return mol

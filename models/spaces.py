@@ -6,9 +6,6 @@ horizontal projections, the curvature drift and alignments. Two spaces exist:
 - :class:`PointClouds`: ragged batches of 3-D point clouds (``x: [N, 3]``, ``batch: [N]``)
   under SE(3); translations removed by centring, rotations by the projection of
   :mod:`models.geometry`. Molecules and backbones live here.
-- :class:`AtomClouds`: point clouds whose rows also carry per-atom features
-  (``x: [N, 3 + F]``, atom types of de novo molecules); SE(3) acts on the first three columns
-  only, so the features are integrated as plain Euclidean variables.
 - :class:`PlaneRotations`: points in the plane (``x: [B, 2]``, one point per sample) under
   SO(2) about the origin, the two-dimensional case of the quotient-space paper's Figure 1.
 """
@@ -22,7 +19,7 @@ from torch import Tensor
 
 from models import geometry
 
-__all__ = ["AtomClouds", "ConfigurationSpace", "PlaneRotations", "PointClouds"]
+__all__ = ["ConfigurationSpace", "PlaneRotations", "PointClouds"]
 
 
 class ConfigurationSpace(ABC):
@@ -113,63 +110,6 @@ class PointClouds(ConfigurationSpace):
         """``values: [N] -> [B]``, the mean over each graph's atoms."""
         sums = geometry.scatter_sum(values, self.batch, self.num_samples)
         return sums / self._counts.to(values.dtype)
-
-
-class AtomClouds(ConfigurationSpace):
-    """Point clouds with features: rows ``[x, y, z, f_1 .. f_F]``; SE(3) moves ``x, y, z``.
-
-    ``feature_weight`` scales the features' part of the metric (:meth:`squared_norm`), so that
-    a loss can weigh small-valued features (EDM's scaled one-hot) like the coordinates.
-    """
-
-    def __init__(
-        self, batch: Tensor, num_graphs: int | None = None, feature_weight: float = 1.0
-    ) -> None:
-        self.clouds = PointClouds(batch, num_graphs)
-        self.num_samples = self.clouds.num_samples
-        self.feature_weight = feature_weight
-
-    def squared_norm(self, v: Tensor) -> Tensor:
-        """Coordinates' squared length plus ``feature_weight`` times the features'."""
-        return (v[:, :3] ** 2).sum(-1) + self.feature_weight * (v[:, 3:] ** 2).sum(-1)
-
-    @staticmethod
-    def _join(coords: Tensor, features: Tensor) -> Tensor:
-        return torch.cat([coords, features], dim=-1)
-
-    def noise(self, like: Tensor, generator: torch.Generator | None = None) -> Tensor:
-        """Centred Gaussian coordinates, standard Gaussian features."""
-        eps = torch.randn(like.shape, dtype=like.dtype, device=like.device, generator=generator)
-        return self._join(self.clouds.translation_free(eps[:, :3]), eps[:, 3:])
-
-    def translation_free(self, v: Tensor) -> Tensor:
-        """Centred coordinates; features unchanged."""
-        return self._join(self.clouds.translation_free(v[:, :3]), v[:, 3:])
-
-    def horizontal(self, x: Tensor, v: Tensor) -> Tensor:
-        """Horizontal coordinates; features unchanged (rotations do not move them)."""
-        return self._join(self.clouds.horizontal(x[:, :3], v[:, :3]), v[:, 3:])
-
-    def curvature_drift(self, x: Tensor) -> Tensor:
-        """The point clouds' drift; none for the features."""
-        return self._join(self.clouds.curvature_drift(x[:, :3]), torch.zeros_like(x[:, 3:]))
-
-    def quotient_increment(self, x: Tensor, update: Tensor, drift_scale: Tensor) -> Tensor:
-        """The point clouds' increment on the coordinates; the plain update on the features."""
-        coords = self.clouds.quotient_increment(x[:, :3], update[:, :3], drift_scale)
-        return self._join(coords, update[:, 3:])
-
-    def align(self, src: Tensor, dst: Tensor) -> Tensor:
-        """Kabsch on the coordinates; features unchanged."""
-        return self._join(self.clouds.align(src[:, :3], dst[:, :3]), src[:, 3:])
-
-    def per_sample(self, values: Tensor) -> Tensor:
-        """``values: [B] -> [N, 1]``."""
-        return self.clouds.per_sample(values)
-
-    def mean_per_sample(self, values: Tensor) -> Tensor:
-        """``values: [N] -> [B]``, the mean over each molecule's atoms."""
-        return self.clouds.mean_per_sample(values)
 
 
 class PlaneRotations(ConfigurationSpace):

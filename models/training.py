@@ -113,6 +113,14 @@ class Trainer:
                 ema_p.lerp_(p, 1 - decay)
         return loss.item()
 
+    def logged_settings(self) -> dict:
+        """The settings a validation record carries: the rate and the two that scale val_loss."""
+        return {
+            "lr": self.config.lr,
+            "weight_floor": self.config.weight_floor,
+            "auxiliary_weight": self.config.auxiliary_weight,
+        }
+
     @torch.no_grad()
     def validation_loss(self, batches, seed: int = 0) -> float:
         """Mean loss of the EMA network over ``batches`` with fixed noise and times."""

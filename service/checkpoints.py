@@ -13,19 +13,20 @@ from torch import nn
 
 from chem.domain import QM9_DOMAIN, Domain
 from chem.featurize import ATOM_CARDINALITIES, PAIR_CARDINALITIES
+from chem.smiles_tokens import Vocabulary
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
-from models.networks.molecule_net import MoleculeNet, MoleculeNetConfig
+from models.networks.smiles_lm import SmilesLM, SmilesLMConfig
 
 __all__ = [
     "LOADERS",
     "LoadedConformerModel",
+    "LoadedGraphModel",
     "LoadedModel",
-    "LoadedMoleculeModel",
     "conformer_net_config",
     "load_backbone_model",
     "load_conformer_model",
-    "load_molecule_model",
+    "load_graph_model",
 ]
 
 
@@ -47,11 +48,16 @@ class LoadedConformerModel(LoadedModel):
 
 
 @dataclass(frozen=True)
-class LoadedMoleculeModel(LoadedModel):
-    """A de novo molecule model: also its elements and its training set's size histogram."""
+class LoadedGraphModel(LoadedModel):
+    """The de novo graph model: also its vocabulary and its heavy-atom-count histogram."""
 
-    elements: tuple[str, ...] = ()
-    size_histogram: tuple[int, ...] = ()
+    vocabulary: Vocabulary
+    size_histogram: tuple[int, ...]
+
+    @property
+    def max_heavy_atoms(self) -> int:
+        """The largest molecule it was trained on (heavy atoms)."""
+        return len(self.size_histogram) - 1
 
 
 def conformer_net_config(saved: dict) -> ConformerNetConfig:
@@ -84,20 +90,23 @@ def load_conformer_model(path: Path, device: str = "cpu") -> LoadedConformerMode
     )
 
 
-def load_molecule_model(path: Path, device: str = "cpu") -> LoadedMoleculeModel:
-    """The EMA weights of a de novo molecule checkpoint on ``device``."""
+def load_graph_model(path: Path, device: str = "cpu") -> LoadedGraphModel:
+    """The de novo graph model (``molecule-graph.pt``) on ``device``.
+
+    Its "treatment" is ``graph``: the coordinates' treatment is the conformer model's.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     state = torch.load(path, map_location=device, weights_only=True)
-    net = MoleculeNet(MoleculeNetConfig(**state["net_config"]))
-    net.load_state_dict(state["ema"])
+    net = SmilesLM(SmilesLMConfig(**state["net_config"]))
+    net.load_state_dict(state["net"])
     net.to(device).eval()
-    return LoadedMoleculeModel(
+    return LoadedGraphModel(
         net,
-        state["train_config"]["treatment"],
+        "graph",
         int(state["steps"]),
         path,
-        tuple(state["elements"]),
+        Vocabulary(tuple(state["vocabulary"])),
         tuple(state["size_histogram"]),
     )
 
@@ -122,7 +131,7 @@ def load_backbone_model(path: Path, device: str = "cpu") -> LoadedModel:
 LOADERS = {
     "conformer": load_conformer_model,
     "conformer-druglike": load_conformer_model,
-    "molecule": load_molecule_model,
+    "molecule": load_graph_model,
     "backbone": load_backbone_model,
 }
 """Checkpoint loader of each task (checkpoints are named ``TASK-TREATMENT.pt``; the conformer

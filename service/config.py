@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     max_queued_jobs_per_key: int = Field(
         default=100, ge=1, description="jobs one API key may have waiting; more are a 429"
     )
+    max_running_jobs_per_key: int = Field(
+        default=2,
+        ge=1,
+        description="jobs of one API key running at once; its others wait while other keys' "
+        "jobs run (keys off: no cap)",
+    )
     max_job_cost: int = Field(
         default=10**9, ge=1, description="work units of one job (README's limits say the unit)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -49,12 +50,16 @@ def assert_rotation_equivariant(
     torch.testing.assert_close(fn(rotate(pos)), rotate(fn(pos)), atol=atol, rtol=0)
 
 
-def run_qsdiff(*args: str) -> subprocess.CompletedProcess:
-    """Run the real ``qsdiff`` command (``python -m api.cli``) in a child process."""
+def run_qsdiff(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``qsdiff`` command (``python -m api.cli``) in a child process.
+
+    ``env``: variables set for it on top of this process's environment.
+    """
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
         check=False,
         capture_output=True,
         text=True,
         timeout=600,
+        env=None if env is None else {**os.environ, **env},
     )

@@ -53,8 +53,8 @@ def run_jobs(
     """Run one ``task`` job per parameter chunk; returns the samples finished.
 
     Each format's results are concatenated into ``outputs[format]`` in chunk order. A format
-    a job did not produce (``xyz`` when every molecule had bonds) is skipped; output
-    files are only created when some job produced them.
+    a job did not produce is skipped; output files are only created when some job produced
+    them.
     """
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     done = 0

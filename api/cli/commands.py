@@ -37,7 +37,6 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "druglike": ("bench.druglike", "crystal ligands from SMILES: qsdiff against RDKit ETKDGv3"),
     "load": ("bench.load", "a bounded load test of a real server on loopback"),
     "batching": ("bench.batching", "samples/s with requests packed together vs one at a time"),
-    "step": ("bench.step", "one denoising step of the molecule network at EDM's configuration"),
     "molecules": ("bench.molecules", "EDM's metrics of every shipped molecule checkpoint"),
     "backbones": ("bench.backbones", "backbone metrics of every shipped backbone checkpoint"),
     "aux": ("bench.aux", "an auxiliary model's central claim, measured (bench aux NAME)"),

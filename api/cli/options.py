@@ -77,13 +77,19 @@ def add_generation_options(
     steps: int | None,
     max_steps: int | None = None,
     steps_help: str | None = None,
+    *,
+    checkpoint: bool = True,
 ) -> None:
     """Model, sampler, seed, output and ``--server`` options of ``qsdiff TASKs``.
 
     ``steps`` None: the task picks the default from other options (``steps_help`` says how).
+    ``checkpoint`` False: the command takes its models from the checkpoint folder only.
     """
     parser.add_argument("--treatment", choices=TREATMENTS, default="quotient")
-    parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
+    if checkpoint:
+        parser.add_argument(
+            "--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt"
+        )
     parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
     parser.add_argument(
         "--steps",
@@ -104,14 +110,18 @@ def add_training_options(
     new_model: OptimiserDefaults,
     *,
     auxiliary: bool = False,
+    diffusion: bool = True,
 ) -> None:
     """Treatment, checkpoint, optimiser, network size and schedule of ``qsdiff train TASKs``.
 
-    Only ``auxiliary`` tasks (those with an auxiliary loss) get ``--auxiliary-weight``. Options
-    left out are None, so the task's training run keeps its own defaults.
+    Only ``auxiliary`` tasks (those with an auxiliary loss) get ``--auxiliary-weight``; only
+    ``diffusion`` ones a ``--treatment`` and a ``--weight-floor`` (the de novo graph model is a
+    language model). Options left out are None, so the task's training run keeps its defaults.
     """
-    parser.add_argument("--treatment", choices=TREATMENTS, required=True)
-    parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt")
+    if diffusion:
+        parser.add_argument("--treatment", choices=TREATMENTS, required=True)
+    checkpoint = f"{task}-TREATMENT.pt" if diffusion else f"{task}.pt"
+    parser.add_argument("--checkpoint", type=Path, help=f"default: checkpoints/{checkpoint}")
     parser.add_argument("--steps", type=int_in(1), help="train until this many steps")
     parser.add_argument(
         "--batch-size",
@@ -125,13 +135,14 @@ def add_training_options(
         help=f"learning rate (default {new_model.lr}); on resume the checkpoint's own rate unless "
         "given, so a later run can continue at a lower one",
     )
-    parser.add_argument(
-        "--weight-floor",
-        type=float_in(0.0, low_open=True),
-        help=f"loss weight 1 / (alpha_t^2 + floor) (default {new_model.weight_floor}; a lower "
-        "floor weighs the last steps before the data more); on resume the checkpoint's own "
-        "unless given",
-    )
+    if diffusion:
+        parser.add_argument(
+            "--weight-floor",
+            type=float_in(0.0, low_open=True),
+            help=f"loss weight 1 / (alpha_t^2 + floor) (default {new_model.weight_floor}; a lower "
+            "floor weighs the last steps before the data more); on resume the checkpoint's own "
+            "unless given",
+        )
     if auxiliary:
         parser.add_argument(
             "--auxiliary-weight",

@@ -25,7 +25,7 @@ __all__ = [
     "run",
 ]
 
-Run = TypeVar("Run", bound=TrainingRun)
+Run = TypeVar("Run", TrainingRun, MoleculeTrainingRun)
 
 
 def add_conformers_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +48,7 @@ def add_conformers_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_molecules_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qsdiff train molecules``."""
-    add_training_options(parser, "molecule", MoleculeTrainingRun.NEW_MODEL)
+    add_training_options(parser, "molecule-graph", MoleculeTrainingRun.NEW_MODEL, diffusion=False)
     parser.add_argument("--val-samples", type=int_in(1))
 
 

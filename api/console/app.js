@@ -10,7 +10,7 @@ import { refreshJobs } from "./jobs.js";
 import { loadModels } from "./models.js";
 import { resizeViewer } from "./results.js";
 
-const DEFAULT_STEPS = { conformers: 20, molecules: 50, backbones: 100 };
+const DEFAULT_STEPS = { conformers: 20, molecules: 20, backbones: 100 };
 const TREATMENTS = ["quotient", "equivariant", "geodiff", "af3"];
 
 // ---- views -----------------------------------------------------------------------------
@@ -50,7 +50,9 @@ function fillTreatments() {
   const task = selectedTask();
   const select = $("treatment");
   const previous = select.value;
-  const shipped = shippedModels ? shippedModels[task.replace(/s$/, "")] || [] : TREATMENTS;
+  // de novo molecules take the treatment of the conformer model that places their atoms
+  const modelTask = task === "molecules" ? "conformer" : task.replace(/s$/, "");
+  const shipped = shippedModels ? shippedModels[modelTask] || [] : TREATMENTS;
   select.replaceChildren(...(shipped.length ? shipped : TREATMENTS).map(
     (t) => el("option", { value: t }, t),
   ));
@@ -151,8 +153,8 @@ function jobRequest() {
     params.model = $("conformer-model").value;
   } else if (task === "molecules") {
     params.num_samples = intOrNull("molecule-count");
-    const atoms = intOrNull("molecule-atoms");
-    if (atoms !== null) params.num_atoms = atoms;
+    params.num_heavy_atoms = intOrNull("molecule-heavy-atoms");
+    params.scaffold = $("molecule-scaffold").value.trim() || null;
   } else {
     params.length = intOrNull("backbone-length");
     params.num_samples = intOrNull("backbone-count");

@@ -20,7 +20,7 @@ function renderJob(job) {
   const what = job.task === "conformers"
     ? `${(p.smiles || []).length} molecules × ${p.num_samples} conformers`
     : job.task === "molecules"
-      ? `${p.num_samples} molecules${p.num_atoms ? ` of ${p.num_atoms} atoms` : ""}`
+      ? `${p.num_samples} molecules${p.num_heavy_atoms ? ` of ${p.num_heavy_atoms} heavy atoms` : ""}`
       : `${p.num_samples} backbones of ${p.length} residues`;
   $("job-params").textContent = `${job.task}: ${what} · ${p.treatment} · ${p.sampler}, `
     + `${p.num_steps} steps · seed ${p.seed} · submitted ${when(job.created_at)}`;

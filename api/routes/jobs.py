@@ -30,7 +30,6 @@ MAX_OFFSET = 2**63 - 1
 """The largest ``OFFSET`` SQLite and PostgreSQL take (a signed 64-bit integer)."""
 MEDIA_TYPES = {
     "sdf": "chemical/x-mdl-sdfile",
-    "xyz": "chemical/x-xyz",
     "pdb": "chemical/x-pdb",
     "cif": "chemical/x-mmcif",
     "json": "application/json",
@@ -100,14 +99,14 @@ def results(
     store: StoreDep,
     settings: SettingsDep,
     owner: OwnerDep,
-    format: Literal["sdf", "xyz", "pdb", "cif", "json", "png", "zip"] = "sdf",
+    format: Literal["sdf", "pdb", "cif", "json", "png", "zip"] = "sdf",
 ) -> Response:
     """The result files of a succeeded job, streamed (``zip`` holds all of them).
 
-    ``sdf``: conformers and molecules; ``xyz``: the generated molecules that could not be given
-    bonds; ``pdb`` and ``cif``: backbones; ``json``: the manifest with per-sample metrics
-    (or an auxiliary run's curves); ``png``: a plot of them. A job stopped at the wall-clock
-    limit failed, but keeps the samples it finished: its files are those (its error says so).
+    ``sdf``: conformers and molecules; ``pdb`` and ``cif``: backbones; ``json``: the manifest
+    with per-sample metrics (or an auxiliary run's curves); ``png``: a plot of them. A job
+    stopped at the wall-clock limit failed, but keeps the samples it finished: its files are
+    those (its error says so).
     """
     job = store.get(job_id, owner)
     if job.status != JobStatus.SUCCEEDED and job.result_path is None:

@@ -20,6 +20,5 @@ async def molecules(
     result, elapsed = await run_inline("molecules", params, settings, registry, batcher)
     return MoleculeResult(
         sdf=result.files["sdf"],
-        xyz=result.files.get("xyz", ""),
         **MoleculeResult.shared(params, result, elapsed),
     )

@@ -2,7 +2,9 @@
 
 Work is counted in *work units*, each job's ``cost`` (the task's ``cost()``, README's limits):
 one atom or residue through one network evaluation of a sampler, or 1,000 units of an
-auxiliary fit's work measure. ``api/submission.py`` holds a key's new job against these sums.
+auxiliary fit's work measure. ``api/submission.py`` holds a key's new job against these sums,
+read in the session of the transaction that inserts the job (``JobStore.submit``'s ``admit``),
+under the key's lock: what they count cannot change before the job is in.
 """
 
 from __future__ import annotations
@@ -13,24 +15,30 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.jobs.records import JobRow, JobStatus
-from service.jobs.store import JobStore
 
-__all__ = ["WINDOW", "queued_cost", "recent_work", "seconds_until_room"]
+__all__ = ["WINDOW", "queued_cost", "queued_jobs", "recent_work", "seconds_until_room"]
 
 WINDOW = timedelta(hours=1)
 """The window of the work-per-hour quota."""
 
 
-def queued_cost(store: JobStore, owner: str) -> int:
+def queued_jobs(session: Session, owner: str | None = None) -> int:
+    """Queued jobs of ``owner``, or of everyone (None)."""
+    query = select(func.count()).select_from(JobRow).where(JobRow.status == JobStatus.QUEUED.value)
+    if owner is not None:
+        query = query.where(JobRow.owner == owner)
+    return int(session.scalar(query) or 0)
+
+
+def queued_cost(session: Session, owner: str) -> int:
     """Work units of ``owner``'s queued jobs."""
     query = select(func.coalesce(func.sum(JobRow.cost), 0)).where(
         JobRow.owner == owner, JobRow.status == JobStatus.QUEUED.value
     )
-    with Session(store.engine) as session:
-        return int(session.scalar(query) or 0)
+    return int(session.scalar(query) or 0)
 
 
-def recent_work(store: JobStore, owner: str, now: datetime) -> list[tuple[datetime, int]]:
+def recent_work(session: Session, owner: str, now: datetime) -> list[tuple[datetime, int]]:
     """``(submitted, cost)`` of ``owner``'s jobs submitted in the :data:`WINDOW` before ``now``.
 
     Oldest first; every job counts, whatever became of it (cancelled ones too).
@@ -40,8 +48,7 @@ def recent_work(store: JobStore, owner: str, now: datetime) -> list[tuple[dateti
         .where(JobRow.owner == owner, JobRow.created_at > now - WINDOW)
         .order_by(JobRow.created_at)
     )
-    with Session(store.engine) as session:
-        rows = session.execute(query).all()
+    rows = session.execute(query).all()
     # SQLite drops the zone; every stored time is UTC
     return [(t if t.tzinfo else t.replace(tzinfo=UTC), int(cost)) for t, cost in rows]
 

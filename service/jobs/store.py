@@ -5,8 +5,9 @@ take jobs by *leasing* them (:mod:`service.jobs.scheduling`): a lease names the 
 expires unless renewed by heartbeats; an expired lease makes the job leasable again (the worker
 is presumed dead), and a job whose attempts run out is failed with its last error. The schema is
 kept current by Alembic migrations (:mod:`service.jobs.migrate`); the records and the table are
-:mod:`service.jobs.records`. What a key may still submit is :mod:`service.jobs.quota`; old
-finished jobs go by :mod:`service.jobs.retention`.
+:mod:`service.jobs.records`. What a key may still submit is :mod:`service.jobs.quota`, checked
+under the key's lock (:mod:`service.jobs.locks`); old finished jobs go by
+:mod:`service.jobs.retention`, crashed workers' scratch folders by :mod:`service.jobs.scratch`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.jobs.locks import hold_submissions
 from service.jobs.migrate import migrate
 from service.jobs.records import (
     Heartbeat,
@@ -84,6 +86,7 @@ class JobStore:
         max_attempts: int = 3,
         owner: str | None = None,
         batch_key: str | None = None,
+        admit: Callable[[Session], None] | None = None,
     ) -> tuple[Job, bool]:
         """Queue a job; returns it and whether it is new (False: the key's earlier job).
 
@@ -92,6 +95,12 @@ class JobStore:
         ``owner`` (an API key's id) scopes the job: only that owner sees it. Idempotency keys
         are scoped by owner too. Queued jobs with the same ``batch_key`` may be leased together
         (:meth:`lease_more`) and run as one batch.
+
+        ``admit(session)`` checks the owner's limits (raising refuses the job): it runs in the
+        transaction that inserts the job, after the owner's submission lock
+        (:mod:`service.jobs.locks`), so two concurrent submissions of one owner cannot both pass
+        a limit only one fits under. A repeated idempotency key returns the earlier job
+        without asking ``admit``.
         """
         if idempotency_key is not None:  # a digest: fits the column whatever the key's length
             scoped = f"{owner or ''}:{idempotency_key}"
@@ -116,16 +125,29 @@ class JobStore:
         )
         try:
             with self._session() as session:
+                hold_submissions(session, owner)
+                if (earlier := self._idempotent(session, idempotency_key)) is not None:
+                    return earlier, False
+                if admit is not None:
+                    admit(session)
                 session.add(row)
             return Job._from_row(row), True
         except IntegrityError:
             if idempotency_key is None:
                 raise
             with self._session() as session:
-                found = session.scalars(
-                    select(JobRow).where(JobRow.idempotency_key == idempotency_key)
-                ).one()
-                return Job._from_row(found), False
+                earlier = self._idempotent(session, idempotency_key)
+            if earlier is None:
+                raise
+            return earlier, False
+
+    @staticmethod
+    def _idempotent(session: Session, digest: str | None) -> Job | None:
+        """The job submitted earlier with the idempotency key of ``digest``, if any."""
+        if digest is None:
+            return None
+        found = session.scalars(select(JobRow).where(JobRow.idempotency_key == digest)).first()
+        return None if found is None else Job._from_row(found)
 
     @staticmethod
     def _visible(row: JobRow | None, job_id: str, owner: str | None) -> JobRow:
@@ -195,23 +217,32 @@ class JobStore:
             row.updated_at = now
             return Job._from_row(row)
 
-    def lease(self, worker: str, seconds: float = 60.0) -> Job | None:
+    def lease(
+        self, worker: str, seconds: float = 60.0, max_running: int | None = None
+    ) -> Job | None:
         """Claim the next leasable job for ``worker``, fairly across owners (:mod:`.scheduling`).
 
         Queued jobs and running ones whose lease expired are leasable; a job whose lease
-        expired ``max_attempts`` times is failed instead of handed out.
+        expired ``max_attempts`` times is failed instead of handed out. ``max_running``: the
+        most jobs one owner may have running (None: no cap); an owner at it is passed over.
         """
-        return lease_next(self._session, worker, seconds)
+        return lease_next(self._session, worker, seconds, max_running)
 
     def lease_more(
-        self, worker: str, batch_key: str, max_samples: int, seconds: float = 60.0
+        self,
+        worker: str,
+        batch_key: str,
+        max_samples: int,
+        seconds: float = 60.0,
+        max_running: int | None = None,
     ) -> list[Job]:
         """Claim queued jobs of ``batch_key``, oldest first, of at most ``max_samples`` in all.
 
-        The worker runs them in one batch with a job it already leased (:meth:`lease`).
+        The worker runs them in one batch with a job it already leased (:meth:`lease`);
+        ``max_running`` as there.
         """
         with self._session() as session:
-            return lease_batch(session, worker, batch_key, max_samples, seconds)
+            return lease_batch(session, worker, batch_key, max_samples, seconds, max_running)
 
     def _owned(self, session: Session, job_id: str, worker: str) -> JobRow:
         row = session.get(JobRow, job_id, with_for_update=True)

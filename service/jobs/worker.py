@@ -9,7 +9,8 @@ and a job another worker took over is never finished twice. Cancellation is coop
 heartbeat reports it, and the job leaves the batch between sampler steps. A job stopped at the
 wall-clock limit fails, keeping the samples it finished (its task leaves them in its folder).
 Between batches, every few minutes, the worker deletes finished jobs past their retention
-(:mod:`service.jobs.retention`).
+(:mod:`service.jobs.retention`) and the scratch folders crashed workers left
+(:mod:`service.jobs.scratch`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.config import Settings
 from service.jobs.records import Job, LeaseLost, utc_now
 from service.jobs.retention import purge_finished
+from service.jobs.scratch import purge_stale_scratch, scratch_dir
 from service.jobs.store import JobStore
 from service.jobs.tasks import TASKS, TaskRun
 from service.registry import ModelRegistry
@@ -114,15 +116,14 @@ class Worker:
 
     def run_once(self) -> bool:
         """Lease and run one batch of jobs; False when the queue was empty."""
-        job = self.store.lease(self.name, self.settings.lease_seconds)
+        cap, seconds = self.settings.max_running_jobs_per_key, self.settings.lease_seconds
+        job = self.store.lease(self.name, seconds, max_running=cap)
         if job is None:
             return False
         jobs = [job]
         room = self.settings.worker_batch_samples - job.progress_total
         if job.batch_key is not None and room > 0:
-            jobs += self.store.lease_more(
-                self.name, job.batch_key, room, self.settings.lease_seconds
-            )
+            jobs += self.store.lease_more(self.name, job.batch_key, room, seconds, max_running=cap)
         self._run(jobs)
         return True
 
@@ -145,13 +146,21 @@ class Worker:
                 stop.wait(pause)
 
     def purge_if_due(self) -> int:
-        """Delete finished jobs past the retention, at most every few minutes; how many."""
-        hours = self.settings.retention_hours
-        if hours <= 0 or time.monotonic() < self._purge_at:
+        """Delete finished jobs past the retention, at most every few minutes; how many.
+
+        The same pass removes the scratch folders of crashed workers (older than a lease).
+        """
+        if time.monotonic() < self._purge_at:
             return 0
         self._purge_at = time.monotonic() + PURGE_EVERY_SECONDS
-        before = utc_now() - timedelta(hours=hours)
-        purged = purge_finished(self.store, before, self.settings.results_dir)
+        results = self.settings.results_dir
+        swept = purge_stale_scratch(self.store, results, self.settings.lease_seconds)
+        if swept:
+            logger.info("removed %d scratch folders that crashed workers left", swept)
+        hours = self.settings.retention_hours
+        if hours <= 0:
+            return 0
+        purged = purge_finished(self.store, utc_now() - timedelta(hours=hours), results)
         if purged:
             logger.info("deleted %d jobs that finished more than %g h ago", purged, hours)
         return purged
@@ -165,7 +174,7 @@ class Worker:
 
     def _scratch(self, job: Job) -> Path:
         """The job's scratch folder of this worker alone (never another's, on any machine)."""
-        return self.settings.results_dir / f".{job.id}.{self._token}.tmp"
+        return scratch_dir(self.settings.results_dir, job.id, self._token)
 
     def _fresh_scratch(self, job: Job) -> Path:
         scratch = self._scratch(job)
@@ -270,7 +279,10 @@ def _mover(scratch: Path, final_dir: Path) -> Callable[[], None]:
 
 
 def worker_identity(label: str | None, token: str) -> str:
-    """``LABEL@HOST:PID:TOKEN``: unique across processes, containers (all PID 1) and hosts."""
+    """``LABEL@HOST:PID:TOKEN``: unique across processes, containers (all PID 1) and hosts.
+
+    ``TOKEN`` also names the worker's scratch folders (:func:`~service.jobs.scratch.scratch_dir`).
+    """
     return f"{label or 'worker'}@{socket.gethostname()}:{os.getpid()}:{token}"
 
 

@@ -1,73 +1,81 @@
-"""QM9 molecules as training batches for the de novo task: flat arrays, random batches.
+"""QM9 as SMILES for the de novo graph model: the corpus, its vocabulary, random batches.
 
-All molecules of a split sit in a few flat tensors (centred coordinates, element indices,
-offsets), so a batch is a random choice of molecules gathered with one index, with no
-per-molecule Python objects.
+Each split's canonical heavy-atom SMILES and sizes are built once from the QM9 file and cached
+as JSON under ``QSDIFF_CACHE_DIR`` (a few seconds to rebuild). Batches are drawn from one
+padded token tensor with one index, without per-molecule Python work.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor
+from tqdm import tqdm
 
-from chem.edm_metrics import ELEMENTS
-from chem.qm9_atoms import QM9Atoms
-from models.spaces import AtomClouds, ConfigurationSpace
-from models.tasks.molecule import FEATURE_SCALE, encode_types
+from chem.smiles_tokens import Vocabulary, canonical_heavy_smiles, tokenize
+from models.networks.smiles_lm import BOS, EOS, PAD
+from models.smiles_training import SmilesBatch
 
-__all__ = ["MoleculeBatch", "MoleculeBatches", "molecule_data"]
+__all__ = ["SmilesCorpus", "TokenBatches", "qm9_corpus"]
 
 
 @dataclass(frozen=True)
-class MoleculeBatch:
-    """``state: [N, 3 + T]`` rows ``[x, y, z, one-hot * scale]``, ``batch: [N]``, ``num``."""
+class SmilesCorpus:
+    """Canonical SMILES of one split and their heavy-atom counts."""
 
-    state: Tensor
-    batch: Tensor
-    num: int
+    smiles: list[str]
+    sizes: np.ndarray
 
-    def to(self, device: str) -> MoleculeBatch:
-        """The batch on ``device``."""
-        return MoleculeBatch(self.state.to(device), self.batch.to(device), self.num)
+    def size_histogram(self) -> np.ndarray:
+        """Molecules per heavy-atom count (index = count)."""
+        return np.bincount(self.sizes)
 
-
-FEATURE_LOSS_WEIGHT = 1 / FEATURE_SCALE**2  # type errors weigh as in unscaled one-hot units
-
-
-def molecule_data(batch: MoleculeBatch) -> tuple[ConfigurationSpace, Tensor, Tensor]:
-    """The :class:`~models.training.Trainer`'s view of a batch."""
-    space = AtomClouds(batch.batch, batch.num, feature_weight=FEATURE_LOSS_WEIGHT)
-    return space, batch.state, batch.batch
+    def within(self, vocabulary: Vocabulary) -> SmilesCorpus:
+        """The molecules written with ``vocabulary``'s tokens alone (for a held-out split)."""
+        known = set(vocabulary.tokens)
+        keep = [i for i, s in enumerate(self.smiles) if set(tokenize(s)) <= known]
+        return SmilesCorpus([self.smiles[i] for i in keep], self.sizes[keep])
 
 
-class MoleculeBatches:
-    """Random batches of the molecules of one split."""
+def qm9_corpus(npz: Path, split: str, cache_dir: Path) -> SmilesCorpus:
+    """Canonical SMILES of QM9's ``split`` (train or valid), cached beside other derived data."""
+    cache = cache_dir / f"qm9-{split}-canonical-smiles.json"
+    if cache.is_file():
+        saved = json.loads(cache.read_text())
+        return SmilesCorpus(saved["smiles"], np.array(saved["sizes"], dtype=np.int64))
+    data = np.load(npz)
+    wanted = data["split"] == {"train": 0, "valid": 1}[split]
+    pairs = [
+        pair
+        for s in tqdm(data["smiles"][wanted], desc=f"QM9 {split} SMILES", unit="mol")
+        if (pair := canonical_heavy_smiles(str(s))) is not None
+    ]
+    smiles, sizes = [p[0] for p in pairs], [p[1] for p in pairs]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"smiles": smiles, "sizes": sizes}))
+    return SmilesCorpus(smiles, np.array(sizes, dtype=np.int64))
 
-    def __init__(self, molecules: QM9Atoms) -> None:
-        sizes = np.array([len(t) for t in molecules.types])
-        self.sizes = torch.from_numpy(sizes)
-        self.offsets = torch.from_numpy(np.concatenate([[0], np.cumsum(sizes)[:-1]]))
-        centred = [p - p.mean(0) for p in molecules.positions]
-        positions = torch.from_numpy(np.concatenate(centred)).float()
-        types = torch.from_numpy(np.concatenate(molecules.types))
-        self.rows = torch.cat([positions, encode_types(types, len(ELEMENTS))], dim=1)
 
-    def __len__(self) -> int:
-        return len(self.sizes)
+class TokenBatches:
+    """A corpus as one padded tensor ``[N, L + 2]`` (BOS, tokens, EOS); random batches of it."""
 
-    def batch(self, indices: Tensor) -> MoleculeBatch:
-        """The molecules ``indices`` as one batch."""
-        sizes = self.sizes[indices]
-        starts = torch.repeat_interleave(self.offsets[indices], sizes)
-        within = torch.arange(int(sizes.sum())) - torch.repeat_interleave(
-            sizes.cumsum(0) - sizes, sizes
-        )
-        batch = torch.repeat_interleave(torch.arange(len(indices)), sizes)
-        return MoleculeBatch(self.rows[starts + within], batch, len(indices))
+    def __init__(self, corpus: SmilesCorpus, vocabulary: Vocabulary) -> None:
+        encoded = [[BOS, *vocabulary.encode(s), EOS] for s in corpus.smiles]
+        self.lengths = torch.tensor([len(e) for e in encoded])
+        self.rows = torch.full((len(encoded), int(self.lengths.max())), PAD, dtype=torch.long)
+        for row, ids in zip(self.rows, encoded, strict=True):
+            row[: len(ids)] = torch.tensor(ids)
+        self.sizes = torch.from_numpy(corpus.sizes)
 
-    def random(self, batch_size: int, generator: torch.Generator) -> MoleculeBatch:
-        """``batch_size`` molecules drawn without replacement."""
-        return self.batch(torch.randperm(len(self), generator=generator)[:batch_size])
+    def take(self, index: torch.Tensor) -> SmilesBatch:
+        """The molecules at ``index`` as one batch, trimmed to the longest."""
+        width = int(self.lengths[index].max())
+        rows = self.rows[index, :width]
+        return SmilesBatch(rows[:, :-1], rows[:, 1:], self.sizes[index])
+
+    def random(self, batch_size: int, generator: torch.Generator) -> SmilesBatch:
+        """``batch_size`` molecules drawn uniformly with ``generator``."""
+        return self.take(torch.randint(len(self.rows), (batch_size,), generator=generator))

@@ -14,17 +14,31 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from tqdm import tqdm
 
-from models.training import TrainConfig, Trainer
+from models.training import TrainConfig
 from service.training.options import InvalidTrainingOption, TrainingRun
 
-__all__ = ["load_resumable", "resumed_or_new_config", "train_until"]
+__all__ = ["Steppable", "load_resumable", "resumed_or_new_config", "train_until"]
 
 logger = logging.getLogger(__name__)
+
+
+class Steppable(Protocol):
+    """What the loop needs of a trainer (:class:`models.training.Trainer` and the SMILES one)."""
+
+    steps: int
+
+    def step(self, batch: Any) -> float:
+        """One optimiser step on ``batch``; returns the loss."""
+        ...
+
+    def logged_settings(self) -> dict:
+        """The settings each validation record carries."""
+        ...
 
 
 def load_resumable(path: Path, device: str, treatment: str) -> dict | None:
@@ -57,7 +71,7 @@ def resumed_or_new_config(run: TrainingRun, state: dict | None) -> TrainConfig:
 
 
 def train_until(
-    trainer: Trainer,
+    trainer: Steppable,
     batches: Iterator[Any],
     *,
     steps: int,
@@ -86,9 +100,7 @@ def train_until(
             if trainer.steps % val_every == 0:
                 record = {
                     "step": trainer.steps,
-                    "lr": trainer.config.lr,
-                    "weight_floor": trainer.config.weight_floor,  # these two set val_loss's scale
-                    "auxiliary_weight": trainer.config.auxiliary_weight,
+                    **trainer.logged_settings(),
                     "train_loss": loss,
                 }
                 record.update(validate())

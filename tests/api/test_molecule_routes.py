@@ -1,4 +1,4 @@
-"""``/v1/molecules`` and ``molecules`` jobs on a real server with the shipped checkpoint."""
+"""``/v1/molecules`` and ``molecules`` jobs on a real server with the shipped checkpoints."""
 
 import io
 import zipfile
@@ -15,28 +15,36 @@ def _records(text: str) -> list:
     return [m for m in supplier if m is not None]
 
 
-def test_sync_molecules_come_back_as_sdf_plus_flagged_xyz_made_in_memory(server):
-    body = {"num_samples": 3, "num_atoms": 9, "num_steps": 5, "seed": 2}
+def test_sync_molecules_come_back_as_sdf_with_their_checks_made_in_memory(server):
+    body = {"num_samples": 3, "num_heavy_atoms": 7, "num_steps": 5, "seed": 2}
     with server.client() as client, assert_untouched(server.state_dir / "tmp"):
         answer = client.post("/v1/molecules", json=body)
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert len(result["samples"]) == 3
-    assert all(s["num_atoms"] == 9 for s in result["samples"])
-    in_sdf = sum(s["bonds_from"] != "none" for s in result["samples"])
-    assert len(_records(result["sdf"])) == in_sdf
-    assert result["xyz"].count("(flagged)") == 3 - in_sdf
-    assert {"atom_stability", "molecule_stable", "valid", "smiles"} <= set(result["samples"][0])
+    placed = [s for s in result["samples"] if s["valid"]]
+    assert all(s["num_heavy_atoms"] == 7 for s in placed)
+    records = _records(result["sdf"])
+    assert len(records) == len(placed)
+    assert all(m.GetNumHeavyAtoms() == 7 for m in records)
+    assert {"atom_stability", "molecule_stable", "edm_molecule_stable", "mmff94_strain"} <= set(
+        placed[0]
+    )
 
 
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
-        ({"num_atoms": 100}, ["num_atoms"], "trained on at most"),
+        ({"num_heavy_atoms": 100}, ["num_heavy_atoms"], "the model knows at most 9"),
+        ({"num_heavy_atoms": 0}, ["body", "num_heavy_atoms"], "greater than or equal to 1"),
         ({"num_samples": 0}, ["body", "num_samples"], "greater than"),
         ({"num_samples": 50}, ["num_samples"], "POST /v1/jobs"),
-        ({"treatment": "geodiff"}, ["treatment"], "no molecule checkpoint"),
-        ({"sampler": "rk4"}, ["body", "sampler"], "ode"),
+        ({"treatment": "geodiff"}, ["treatment"], "no QM9 conformer checkpoint"),
+        ({"temperature": 0}, ["body", "temperature"], "greater than 0"),
+        ({"scaffold": "c1ccc"}, ["scaffold"], "RDKit could not parse 'c1ccc'"),
+        ({"scaffold": "CS"}, ["scaffold"], "element(s) S of 'CS' are not among the model's"),
+        ({"scaffold": "C" * 201}, ["body", "scaffold"], "at most 200 characters"),
+        ({"fragment": "CC"}, ["body", "fragment"], "Extra inputs"),
         ({"num_steps": "many"}, ["body", "num_steps"], "integer"),
     ],
 )
@@ -60,9 +68,8 @@ def test_a_molecules_job_streams_its_files(server):
         results = f"/v1/jobs/{job['id']}/results"
         manifest = client.get(results, params={"format": "json"}).json()
         assert len(manifest["samples"]) == 4
+        assert manifest["in_sdf"] + manifest["not_molecules"] == 4
         sdf = client.get(results, params={"format": "sdf"}).text
         assert len(_records(sdf)) == manifest["in_sdf"]
-        xyz = client.get(results, params={"format": "xyz"})
-        assert xyz.status_code == (200 if manifest["in_xyz"] else 404)
         names = zipfile.ZipFile(io.BytesIO(client.get(results, params={"format": "zip"}).content))
-        assert {"molecules.sdf", "manifest.json"} <= set(names.namelist())
+        assert set(names.namelist()) == {"molecules.sdf", "manifest.json"}
