@@ -87,7 +87,8 @@ def edm_table(metrics: EdmMetrics, total: int) -> dict[str, float | None]:
 
 def placed_checks(molecules: list[GeneratedMolecule], count: int) -> dict[str, float | None]:
     """Median MMFF94 strain and PoseBusters pass rate of the first ``count`` placed molecules."""
-    checks = [conformer_checks(m.mol, m.positions) for m in molecules if m.mol is not None][:count]
+    placed = [m for m in molecules if m.mol is not None][:count]
+    checks = [conformer_checks(m.mol, m.positions) for m in placed]
     strains = [c["mmff94_strain"] for c in checks if isinstance(c["mmff94_strain"], float)]
     return {
         "checked": len(checks),

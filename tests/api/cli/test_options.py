@@ -17,7 +17,10 @@ from service.errors import InvalidInput
         (["conformers", "CCO", "-o", "o.sdf", "--seed", "-1"], "--seed: must be between 0 and"),
         (["molecules", "-o", "o.sdf", "--seed", str(2**31)], "--seed: must be between 0 and"),
         (["conformers", "CCO", "-o", "o.sdf", "-n", "x"], "-n/--num-conformers: 'x' is not an"),
-        (["molecules", "-o", "o.sdf", "--atoms", "0"], "--atoms: must be at least 1, not 0"),
+        (
+            ["molecules", "-o", "o.sdf", "--heavy-atoms", "0"],
+            "--heavy-atoms: must be at least 1, not 0",
+        ),
         (["backbones", "--length", "50", "-o", "o.pdb", "--gamma", "-1"], "--gamma: must be at"),
         (["backbones", "--length", "50", "-o", "o.pdb", "--gamma", "nan"], "and at most 10"),
         (["backbones", "--length", "50", "-o", "o.pdb", "--steps", "1001"], "between 1 and 1000"),
