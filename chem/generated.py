@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,7 +33,6 @@ __all__ = [
     "describe_graph_molecule",
     "failed_graph",
     "molecule_texts",
-    "write_molecule_files",
 ]
 
 
@@ -117,11 +115,3 @@ def molecule_texts(molecules: list[GeneratedMolecule]) -> MoleculeTexts:
             writer.write(mol)
             written += 1
     return MoleculeTexts(sdf.getvalue(), written, len(molecules) - written)
-
-
-def write_molecule_files(molecules: list[GeneratedMolecule], sdf: Path) -> MoleculeTexts:
-    """The SDF file of ``molecules`` (see :func:`molecule_texts`)."""
-    texts = molecule_texts(molecules)
-    sdf.parent.mkdir(parents=True, exist_ok=True)
-    sdf.write_text(texts.sdf)
-    return texts
