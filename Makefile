@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-slow lint bench-toy clean compose-validator browser train-gpu \
-	train-molecules-gpu
+	train-molecules-gpu train-backbones-gpu
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,15 @@ train-gpu: $(STAMP)
 train-molecules-gpu: $(STAMP)
 	timeout -s TERM 600 $(VENV)/bin/qsdiff train molecules --device cuda --steps 1000000 \
 		--batch-size 512 --val-every 500; rc=$$?; [ $$rc = 0 ] || [ $$rc = 124 ]
+
+## train-backbones-gpu: on a CUDA machine, 10 minutes: the backbone pair resumed from
+## checkpoints/ on train_large.npz, 5 minutes each at batches of 128 (SIGTERM saves)
+train-backbones-gpu: $(STAMP)
+	for t in quotient equivariant; do \
+		timeout -s TERM 300 $(VENV)/bin/qsdiff train backbones --treatment $$t --device cuda \
+			--steps 1000000 --batch-size 128 --max-length 256 --val-every 500; \
+		rc=$$?; [ $$rc = 0 ] || [ $$rc = 124 ] || exit $$rc; \
+	done
 
 bench-toy: $(STAMP)
 	$(VENV)/bin/qsdiff bench toy --json

@@ -117,7 +117,7 @@ class BackboneResult(InlineAnswer):
 
     pdb: str
     cif: str
-    length: int
+    lengths: list[int]
 
 
 class ModelPublic(BaseModel):

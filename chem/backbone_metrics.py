@@ -2,15 +2,16 @@
 
 A generated C-alpha trace can be judged on its own geometry (consecutive C-alphas 3.80 A apart,
 no chain passing through itself, a compact radius of gyration, real-looking secondary structure
-once a full backbone is rebuilt), against a reference set (distributions of C-alpha bond angles
-and pseudo-torsions: Wasserstein distances) and against itself and known folds (TM-scores:
-diversity and novelty). All of it runs on numpy, scipy, ``tmtools`` and ``pydssp``, on CPU, so it
+by P-SEA on the C-alphas), against a reference set (distributions of C-alpha bond angles and
+pseudo-torsions: Wasserstein distances) and against itself and known folds (TM-scores:
+diversity and novelty). All of it runs on numpy, scipy, ``tmtools`` and biotite, on CPU, so it
 can score every sample, not just the few a folding model has time for.
 
-Costs: the per-chain metrics are linear in the residues; DSSP is one ``pydssp`` call per chain;
+Costs: the per-chain metrics are linear in the residues; P-SEA is one biotite call per chain;
 :func:`diversity` of ``N`` chains is ``N (N - 1) / 2`` TM-align calls and :func:`novelty` of
-``N`` chains against ``M`` references is ``N M`` calls (each some milliseconds for ~150
-residues), so :func:`backbone_report` caps the diversity set (``diversity_samples``).
+``N`` chains against ``M`` references is ``N M`` calls (some tens of milliseconds each for ~150
+residues), so :func:`backbone_report` caps both sets (``diversity_samples``,
+``novelty_samples``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ import numpy as np
 from scipy.stats import wasserstein_distance
 from tmtools import tm_align
 
-from chem.backbone import rebuild_backbone
-from chem.secondary_structure import dssp, fractions
+from chem.secondary_structure import psea, ss_fractions
 
 __all__ = [
     "IDEAL_CA_CA",
@@ -150,7 +150,10 @@ def tm_score(ca_a: np.ndarray, ca_b: np.ndarray) -> float:
 
 
 def diversity(cas: Sequence[np.ndarray]) -> dict[str, float]:
-    """Mean pairwise TM-score and fold clusters of a set; ``N (N - 1) / 2`` TM-align calls.
+    """Mean and median pairwise TM-score and fold clusters; ``N (N - 1) / 2`` TM-align calls.
+
+    The median is the issue's diversity figure: unlike the mean, a few near-copies among many
+    distinct folds do not move it.
 
     Clusters are single-linkage at TM >= 0.5: two chains are in one cluster when a chain of
     pairs, each at TM >= 0.5, joins them (the connected components of that graph).
@@ -176,6 +179,7 @@ def diversity(cas: Sequence[np.ndarray]) -> dict[str, float]:
     return {
         "samples": count,
         "mean_pairwise_tm": float(np.mean(scores)) if scores else float("nan"),
+        "median_pairwise_tm_score": float(np.median(scores)) if scores else float("nan"),
         "clusters": clusters,
         "cluster_fraction": clusters / count if count else float("nan"),
     }
@@ -192,30 +196,30 @@ def _pooled(function, cas: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate([function(ca) for ca in cas] + [np.empty(0)])
 
 
-def backbone_report(
-    cas: Sequence[np.ndarray],
-    reference: Sequence[np.ndarray] | None = None,
-    novelty_reference: Sequence[np.ndarray] | None = None,
-    *,
-    diversity_samples: int = 50,
-) -> dict[str, float | int | None]:
-    """Every metric above over a set of C-alpha traces, as one flat dict.
+def _spread(cas: list[np.ndarray], count: int) -> list[np.ndarray]:
+    """``count`` chains evenly spaced through ``cas`` (all when fewer).
 
-    Per-chain values are averaged over chains (each chain counts once). Secondary structure is
-    DSSP of :func:`chem.backbone.rebuild_backbone`. ``reference`` (e.g. TS50 C-alphas) gives the
-    Wasserstein distances of the pooled bond angles and pseudo-torsions (torsions on the circle);
-    ``novelty_reference`` (e.g. the training set) gives the mean and max of :func:`novelty`
-    (``len(cas) * len(novelty_reference)`` TM-align calls). Diversity uses the first
-    ``diversity_samples`` chains (0: skipped); metrics that were not asked for are None.
+    A set ordered by length is then scored across its lengths, not on its shortest chains.
     """
-    cas = [_ca(ca) for ca in cas]
-    if not cas:
-        raise ValueError("backbone_report needs at least one chain")
+    if count >= len(cas):
+        return cas
+    return [cas[i] for i in np.linspace(0, len(cas) - 1, count).round().astype(int)]
+
+
+def _secondary_structure(cas: list[np.ndarray]) -> dict[str, float]:
+    """Mean P-SEA helix, strand and coil fractions: the letters the model is conditioned on."""
+    per_chain = [ss_fractions(psea(ca)) for ca in cas]
+    helix = float(np.mean([f["helix"] for f in per_chain]))
+    strand = float(np.mean([f["strand"] for f in per_chain]))
+    return {"helix": helix, "strand": strand, "coil": 1.0 - helix - strand}
+
+
+def _geometry(cas: list[np.ndarray]) -> dict[str, float | int]:
+    """Chain-averaged spacing, clashes and radius of gyration (``rg / L^0.4``: size-free)."""
     lengths = np.array([len(ca) for ca in cas], dtype=np.float64)
     rg = np.array([radius_of_gyration(ca) for ca in cas])
     rg_ratio = rg / lengths**0.4
-    ss = [fractions(dssp(rebuild_backbone(ca))) for ca in cas]
-    report: dict[str, float | int | None] = {
+    return {
         "chains": len(cas),
         "mean_length": float(lengths.mean()),
         "mean_ca_distance": float(np.nanmean([mean_ca_distance(ca) for ca in cas])),
@@ -226,29 +230,73 @@ def backbone_report(
         "rg_ratio_std": float(rg_ratio.std()),
         "rg_ratio_min": float(rg_ratio.min()),
         "rg_ratio_max": float(rg_ratio.max()),
-        **{key: float(np.mean([f[key] for f in ss])) for key in ("helix", "strand", "coil")},
+    }
+
+
+def _distributions(cas: list[np.ndarray], reference: Sequence[np.ndarray]) -> dict[str, float]:
+    """W1 of the pooled bond angles and (on the circle) pseudo-torsions against ``reference``."""
+    report = {}
+    angles, ref_angles = _pooled(bond_angles, cas), _pooled(bond_angles, reference)
+    torsions, ref_torsions = _pooled(pseudo_torsions, cas), _pooled(pseudo_torsions, reference)
+    if len(angles) and len(ref_angles):
+        report["bond_angle_w1"] = wasserstein(angles, ref_angles)
+    if len(torsions) and len(ref_torsions):
+        report["torsion_w1"] = circular_wasserstein(torsions, ref_torsions)
+    return report
+
+
+def _novelty(cas: list[np.ndarray], reference: Sequence[np.ndarray]) -> dict[str, float | int]:
+    best = novelty(cas, reference)
+    return {
+        "novelty_samples": len(cas),
+        "novelty_mean_max_tm": float(np.mean(best)),
+        "novelty_max_tm": float(np.max(best)),
+    }
+
+
+def backbone_report(
+    cas: Sequence[np.ndarray],
+    reference: Sequence[np.ndarray] | None = None,
+    novelty_reference: Sequence[np.ndarray] | None = None,
+    *,
+    diversity_samples: int = 50,
+    novelty_samples: int | None = None,
+) -> dict[str, float | int | None]:
+    """Every metric above over a set of C-alpha traces, as one flat dict.
+
+    Per-chain values are averaged over chains (each chain counts once). Secondary structure is
+    P-SEA (:func:`chem.secondary_structure.psea`) of the C-alphas, as the model is conditioned
+    on; ``coil`` is the rest. ``reference`` (e.g. TS50 C-alphas) gives the Wasserstein distances
+    of the pooled bond angles and pseudo-torsions (torsions on the circle).
+    ``diversity_samples`` chains (0: skipped) give :func:`diversity`, ``novelty_samples`` (None:
+    all) the mean and max of :func:`novelty` against ``novelty_reference`` (e.g. the training
+    set; ``novelty_samples * len(novelty_reference)`` TM-align calls); both take chains evenly
+    spaced through ``cas`` and say how many they used. Metrics not asked for are None.
+    """
+    cas = [_ca(ca) for ca in cas]
+    if not cas:
+        raise ValueError("backbone_report needs at least one chain")
+    report: dict[str, float | int | None] = {
+        **_geometry(cas),
+        **_secondary_structure(cas),
         "bond_angle_w1": None,
         "torsion_w1": None,
+        "diversity_samples": None,
         "mean_pairwise_tm": None,
+        "median_pairwise_tm_score": None,
         "clusters": None,
         "cluster_fraction": None,
+        "novelty_samples": None,
         "novelty_mean_max_tm": None,
         "novelty_max_tm": None,
     }
     if reference is not None:
-        angles, ref_angles = _pooled(bond_angles, cas), _pooled(bond_angles, reference)
-        torsions, ref_torsions = _pooled(pseudo_torsions, cas), _pooled(pseudo_torsions, reference)
-        if len(angles) and len(ref_angles):
-            report["bond_angle_w1"] = wasserstein(angles, ref_angles)
-        if len(torsions) and len(ref_torsions):
-            report["torsion_w1"] = circular_wasserstein(torsions, ref_torsions)
+        report.update(_distributions(cas, reference))
     if diversity_samples > 0:
-        spread = diversity(cas[:diversity_samples])
-        report["mean_pairwise_tm"] = spread["mean_pairwise_tm"]
-        report["clusters"] = spread["clusters"]
-        report["cluster_fraction"] = spread["cluster_fraction"]
+        spread = diversity(_spread(cas, diversity_samples))
+        report["diversity_samples"] = spread.pop("samples")
+        report.update(spread)
     if novelty_reference is not None:
-        best = novelty(cas, novelty_reference)
-        report["novelty_mean_max_tm"] = float(np.mean(best))
-        report["novelty_max_tm"] = float(np.max(best))
+        count = len(cas) if novelty_samples is None else novelty_samples
+        report.update(_novelty(_spread(cas, count), novelty_reference))
     return report

@@ -26,7 +26,6 @@ __all__ = [
     "backbones_text",
     "load_backbone_set",
     "load_backbones",
-    "random_crop",
     "read_folder",
     "read_structure",
     "write_backbone_set",
@@ -186,15 +185,6 @@ def write_backbone_set(backbones: Iterable[Backbone], npz: Path, source: str = "
         )
     os.replace(partial, npz)
     return len(chains)
-
-
-def random_crop(backbone: Backbone, length: int, rng: np.random.Generator) -> Backbone:
-    """A random contiguous window of ``length`` residues (the whole chain if shorter)."""
-    if len(backbone) <= length:
-        return backbone
-    start = int(rng.integers(0, len(backbone) - length + 1))
-    end = start + length
-    return Backbone(backbone.name, backbone.coords[start:end], backbone.sequence[start:end])
 
 
 def backbones_text(

@@ -65,16 +65,38 @@ class ConfigurationSpace(ABC):
 
 
 class PointClouds(ConfigurationSpace):
-    """Ragged batch of 3-D point clouds under SE(3); ``batch: [N]`` maps rows to graphs."""
+    """Ragged batch of 3-D point clouds under SE(3); ``batch: [N]`` maps rows to graphs.
 
-    def __init__(self, batch: Tensor, num_graphs: int | None = None) -> None:
+    ``generators`` (one per sample, rows in sample order): each sample's noise comes from its
+    own generator instead of the caller's, so that a stochastic sampler's draws for a sample do
+    not depend on which other samples share its batch.
+    """
+
+    def __init__(
+        self,
+        batch: Tensor,
+        num_graphs: int | None = None,
+        generators: list[torch.Generator] | None = None,
+    ) -> None:
         self.batch = batch
         self.num_samples = geometry.num_graphs(batch) if num_graphs is None else num_graphs
         self._counts = torch.bincount(batch, minlength=self.num_samples).clamp_min(1)
+        if generators is not None and len(generators) != self.num_samples:
+            raise ValueError(f"{len(generators)} generators for {self.num_samples} samples")
+        self.generators = generators
 
     def noise(self, like: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Centred Gaussian noise (EDM's zero-centre-of-mass subspace), ``[N, 3]``."""
-        eps = torch.randn(like.shape, dtype=like.dtype, device=like.device, generator=generator)
+        if self.generators is None:
+            eps = torch.randn(like.shape, dtype=like.dtype, device=like.device, generator=generator)
+        else:
+            eps = torch.cat(
+                [
+                    torch.randn((int(n), *like.shape[1:]), dtype=like.dtype, generator=g)
+                    for n, g in zip(torch.bincount(self.batch, minlength=self.num_samples),
+                                    self.generators, strict=True)
+                ]
+            ).to(like.device)  # fmt: skip
         return geometry.center(eps, self.batch, self.num_samples)
 
     def translation_free(self, v: Tensor) -> Tensor:

@@ -17,9 +17,11 @@ from chem.smiles_tokens import Vocabulary
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
 from models.networks.conformer_net import ConformerNet, ConformerNetConfig
 from models.networks.smiles_lm import SmilesLM, SmilesLMConfig
+from models.ss_plan import SegmentPlanModel
 
 __all__ = [
     "LOADERS",
+    "LoadedBackboneModel",
     "LoadedConformerModel",
     "LoadedGraphModel",
     "LoadedModel",
@@ -58,6 +60,18 @@ class LoadedGraphModel(LoadedModel):
     def max_heavy_atoms(self) -> int:
         """The largest molecule it was trained on (heavy atoms)."""
         return len(self.size_histogram) - 1
+
+
+@dataclass(frozen=True)
+class LoadedBackboneModel(LoadedModel):
+    """A backbone model: also its secondary-structure plan model (None in older checkpoints)."""
+
+    plans: SegmentPlanModel | None = None
+
+    @property
+    def ss_conditioned(self) -> bool:
+        """Whether the network reads secondary-structure letters."""
+        return bool(self.net.config.ss_conditioning)
 
 
 def conformer_net_config(saved: dict) -> ConformerNetConfig:
@@ -111,21 +125,30 @@ def load_graph_model(path: Path, device: str = "cpu") -> LoadedGraphModel:
     )
 
 
-def load_backbone_model(path: Path, device: str = "cpu") -> LoadedModel:
+def load_backbone_model(path: Path, device: str = "cpu") -> LoadedBackboneModel:
     """The EMA weights of a backbone checkpoint on ``device``."""
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     state = torch.load(path, map_location=device, weights_only=True)
     net = BackboneNet(BackboneNetConfig(**state["net_config"]))
-    missing, unexpected = net.load_state_dict(state["ema"], strict=False)
+    try:
+        missing, unexpected = net.load_state_dict(state["ema"], strict=False)
+    except RuntimeError as e:  # a tensor of another shape
+        raise ValueError(
+            f"{path} does not fit the backbone network of this version: it was saved by an "
+            f"older qsdiff, before the network read local frames ({str(e).splitlines()[1]})"
+        ) from None
     if missing or unexpected:
         raise ValueError(
             f"{path} does not fit the backbone network of this version (missing "
             f"{len(missing)} tensors, e.g. {missing[:1]}; unexpected {len(unexpected)}): it was "
-            "saved by an older qsdiff, before the offset bias and attended displacements"
+            "saved by an older qsdiff"
         )
     net.to(device).eval()
-    return LoadedModel(net, state["train_config"]["treatment"], int(state["steps"]), path)
+    plans = SegmentPlanModel.from_dict(state["ss_plan"]) if "ss_plan" in state else None
+    return LoadedBackboneModel(
+        net, state["train_config"]["treatment"], int(state["steps"]), path, plans
+    )
 
 
 LOADERS = {

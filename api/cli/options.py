@@ -79,18 +79,20 @@ def add_generation_options(
     steps_help: str | None = None,
     *,
     checkpoint: bool = True,
+    sampler: str = "ode",
 ) -> None:
     """Model, sampler, seed, output and ``--server`` options of ``qsdiff TASKs``.
 
     ``steps`` None: the task picks the default from other options (``steps_help`` says how).
     ``checkpoint`` False: the command takes its models from the checkpoint folder only.
+    ``sampler``: the task's default sampler.
     """
     parser.add_argument("--treatment", choices=TREATMENTS, default="quotient")
     if checkpoint:
         parser.add_argument(
             "--checkpoint", type=Path, help=f"default: checkpoints/{task}-TREATMENT.pt"
         )
-    parser.add_argument("--sampler", choices=("ode", "sde"), default="ode")
+    parser.add_argument("--sampler", choices=("ode", "sde"), default=sampler)
     parser.add_argument(
         "--steps",
         type=int_in(1, max_steps),

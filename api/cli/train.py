@@ -58,7 +58,8 @@ def add_backbones_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         type=Path,
-        help="chains: an npz set or a folder of PDB / mmCIF files (default: proteins/train.npz)",
+        help="chains: an npz set or a folder of PDB / mmCIF files "
+        "(default: proteins/train_large.npz)",
     )
     parser.add_argument(
         "--min-length", type=int_in(2), help="shortest crop; shorter chains are left out"
@@ -70,6 +71,12 @@ def add_backbones_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="condition the network on its previous prediction; a resumed network trained "
         "without it keeps its weights and gains the new layers, starting at zero",
+    )
+    parser.add_argument(
+        "--ss-conditioning",
+        action="store_true",
+        help="condition the network on P-SEA secondary structure (classifier-free guidance); "
+        "a resumed network trained without it gains the embedding, starting at zero",
     )
 
 

@@ -158,6 +158,7 @@ function jobRequest() {
   } else {
     params.length = intOrNull("backbone-length");
     params.num_samples = intOrNull("backbone-count");
+    params.secondary_structure = $("backbone-ss").value.trim().toUpperCase() || null;
   }
   for (const [name, value] of Object.entries(params)) if (value === null) delete params[name];
   return { task, params };

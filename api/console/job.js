@@ -21,7 +21,8 @@ function renderJob(job) {
     ? `${(p.smiles || []).length} molecules × ${p.num_samples} conformers`
     : job.task === "molecules"
       ? `${p.num_samples} molecules${p.num_heavy_atoms ? ` of ${p.num_heavy_atoms} heavy atoms` : ""}`
-      : `${p.num_samples} backbones of ${p.length} residues`;
+      : `${p.num_samples} backbones of ${p.length ?? (p.lengths || []).join(", ")} residues`
+        + (p.secondary_structure ? " for a given secondary structure" : "");
   $("job-params").textContent = `${job.task}: ${what} · ${p.treatment} · ${p.sampler}, `
     + `${p.num_steps} steps · seed ${p.seed} · submitted ${when(job.created_at)}`;
   const bar = $("job-progress");

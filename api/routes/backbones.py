@@ -21,6 +21,6 @@ async def backbones(
     return BackboneResult(
         pdb=result.files["pdb"],
         cif=result.files["cif"],
-        length=params.length,
+        lengths=params.all_lengths,
         **BackboneResult.shared(params, result, elapsed),
     )

@@ -1,9 +1,14 @@
-"""Backbone generation for the service and the CLI: priors, packing, rebuilt full backbones.
+"""Backbone generation for the service and the CLI: plans, priors, packing, rebuilt backbones.
 
-Backbone ``i`` of a request with seed ``s`` starts from a prior drawn from ``(s, i)`` alone, so
-ODE samples do not depend on how backbones are packed into batches of at most ``max_residues``
-residues. Each C-alpha trace is rebuilt to N, CA, C, O (:func:`chem.backbone.rebuild_backbone`)
-and scored with the per-chain metrics of :mod:`chem.backbone_metrics`.
+Backbone ``i`` of a request with seed ``s`` starts from a prior drawn from ``(s, i)`` alone, and
+the SDE draws its noise from the same generator, so samples do not depend on how backbones are
+packed into batches of at most ``max_residues`` residues. Its secondary-structure plan is the
+request's own string, or (``plan="sample"``) one drawn from the checkpoint's segment model with
+``(s, i)``, or none (``plan="none"``: the unconditional network). With ``relax="ca"`` (the
+default) each trace is then relaxed to 3.8 A steps and clash-free contacts
+(:func:`chem.backbone_relax.relax_ca_trace`; no secondary-structure term). Each C-alpha trace is
+rebuilt to N, CA, C, O (:func:`chem.backbone.rebuild_backbone`) and scored with the per-chain
+metrics of :mod:`chem.backbone_metrics` and its P-SEA secondary structure.
 """
 
 from __future__ import annotations
@@ -16,34 +21,64 @@ import torch
 
 from chem.backbone import rebuild_backbone
 from chem.backbone_metrics import clashes, mean_ca_distance, radius_of_gyration
+from chem.backbone_relax import relax_ca_trace
 from chem.proteins import Backbone
-from chem.secondary_structure import dssp, fractions
+from chem.secondary_structure import psea
+from models.networks.backbone_net import SS_UNKNOWN
 from models.samplers import SamplingConfig
-from models.tasks.backbone import sample_backbones
-from service.checkpoints import LoadedModel
+from models.tasks.backbone import DEFAULT_GUIDANCE, sample_backbones
+from service.backbones.data import ss_classes
+from service.checkpoints import LoadedBackboneModel
 from service.packing import Packer, unit_generator
 
 __all__ = ["BackboneRequest", "GeneratedBackbone", "PackedBackbones"]
 
 MAX_RESIDUES = {"cpu": 2000, "cuda": 50_000}
+PLAN_STREAM = 7
+"""Plans draw from numpy's stream ``(seed, index, 7)``, apart from the prior's torch stream."""
 
 
 @dataclass(frozen=True)
 class BackboneRequest:
-    """``num_backbones`` chains of ``length`` residues, one sampler setting and seed."""
+    """``num_backbones`` chains of ``length`` residues, one sampler setting and seed.
+
+    ``secondary_structure``: ``H``/``E``/``L`` per residue for every chain; without it, ``plan``
+    ``"sample"`` draws one per chain from the model's plan model and ``"none"`` gives none.
+    ``guidance``: the classifier-free guidance weight (one per pack, as the sampler).
+    ``relax``: ``"ca"`` relaxes each trace, ``"none"`` keeps it as sampled. Chains are numbered
+    from ``first_index`` (a request of several lengths numbers on).
+    """
 
     num_backbones: int
     length: int
     sampling: SamplingConfig
     seed: int = 0
+    secondary_structure: str | None = None
+    plan: str = "sample"
+    guidance: float = DEFAULT_GUIDANCE
+    relax: str = "ca"
+    first_index: int = 0
+
+    def plan_for(self, index: int, model: LoadedBackboneModel) -> str | None:
+        """The letters chain ``index`` is generated for, None for an unconditional chain."""
+        if self.secondary_structure is not None:
+            return self.secondary_structure
+        if self.plan == "none" or model.plans is None:
+            return None
+        rng = np.random.default_rng([self.seed, index, PLAN_STREAM])
+        return model.plans.sample(self.length, rng)
 
 
 @dataclass(frozen=True)
 class GeneratedBackbone:
-    """One sample: the rebuilt backbone and its properties (metrics, seed, treatment)."""
+    """One sample: the rebuilt backbone and its properties (metrics, seed, treatment).
+
+    ``sampled`` is the C-alpha trace as the model sampled it, before any relaxation.
+    """
 
     backbone: Backbone
     properties: dict
+    sampled: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -53,30 +88,39 @@ class _Unit:
     size: int  # residues
 
 
-def prior_draw(length: int, seed: int, index: int) -> torch.Tensor:
-    """The starting point ``[L, 3]`` (nm, centred) of backbone ``index``."""
+def prior_draw(length: int, seed: int, index: int) -> tuple[torch.Tensor, torch.Generator]:
+    """The starting point ``[L, 3]`` (nm, centred) of backbone ``index``, and its generator.
+
+    The generator goes on to draw the backbone's SDE noise.
+    """
     generator = unit_generator(seed, index)
     x = torch.randn(length, 3, generator=generator)
-    return x - x.mean(0)
+    return x - x.mean(0), generator
 
 
-def describe(ca: np.ndarray, extra: dict) -> GeneratedBackbone:
-    """Rebuild the full backbone and measure it."""
+def describe(sampled: np.ndarray, plan: str | None, relax: str, extra: dict) -> GeneratedBackbone:
+    """Relax (if asked), rebuild the full backbone and measure it against its ``plan``."""
+    ca = relax_ca_trace(sampled) if relax == "ca" else sampled
     coords = rebuild_backbone(ca)
-    codes = dssp(coords)
-    ss = fractions(codes)
+    letters = psea(ca)
     properties = {
         **extra,
         "length": len(ca),
         "mean_ca_distance": round(mean_ca_distance(ca), 3),
         "clashes": clashes(ca),
         "radius_of_gyration": round(radius_of_gyration(ca), 2),
-        "helix": round(ss["helix"], 3),
-        "strand": round(ss["strand"], 3),
-        "dssp": codes,
+        "helix": round(letters.count("H") / len(ca), 3),
+        "strand": round(letters.count("E") / len(ca), 3),
+        "secondary_structure": letters,
+        "plan": plan,
+        "plan_agreement": None
+        if plan is None
+        else round(sum(a == b for a, b in zip(letters, plan, strict=True)) / len(ca), 3),
+        "relax": relax,
+        "relax_rmsd": round(float(np.sqrt(((ca - sampled) ** 2).sum(1).mean())), 3),
     }
     return GeneratedBackbone(
-        Backbone(f"qsdiff-{extra['index']}", coords, "G" * len(ca)), properties
+        Backbone(f"qsdiff-{extra['index']}", coords, "G" * len(ca)), properties, sampled
     )
 
 
@@ -88,19 +132,19 @@ class PackedBackbones:
 
     def __init__(
         self,
-        model: LoadedModel,
+        model: LoadedBackboneModel,
         requests: Sequence[BackboneRequest],
         *,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[int], bool] | None = None,
         max_residues: int | None = None,
     ) -> None:
-        if len({r.sampling for r in requests}) > 1:
-            raise ValueError("packed requests must share one sampler setting")
+        if len({(r.sampling, r.guidance) for r in requests}) > 1:
+            raise ValueError("packed requests must share one sampler setting and guidance")
         self.model, self.requests = model, requests
         self.device = next(model.net.parameters()).device
         units = (
-            _Unit(r, i, request.length)
+            _Unit(r, request.first_index + i, request.length)
             for r, request in enumerate(requests)
             for i in range(request.num_backbones)
         )
@@ -112,8 +156,24 @@ class PackedBackbones:
         """Requests that were dropped because they were cancelled."""
         return self._packer.cancelled_requests
 
+    def _plan(self, unit: _Unit) -> str | None:
+        return self.requests[unit.request].plan_for(unit.index, self.model)
+
     def _sample(self, pack: list[_Unit], cancelled: Callable[[], bool]) -> list[torch.Tensor]:
-        x0 = torch.cat([prior_draw(u.size, self.requests[u.request].seed, u.index) for u in pack])
+        priors, generators = zip(
+            *(prior_draw(u.size, self.requests[u.request].seed, u.index) for u in pack),
+            strict=True,
+        )
+        x0 = torch.cat(priors)
+        plans = [self._plan(u) for u in pack]
+        ss = None
+        if any(plans) and self.model.ss_conditioned:
+            ss = torch.cat(
+                [
+                    ss_classes(p) if p else torch.full((u.size,), SS_UNKNOWN)
+                    for u, p in zip(pack, plans, strict=True)
+                ]
+            )
         first = self.requests[pack[0].request]
         return sample_backbones(
             self.model.net,
@@ -123,6 +183,9 @@ class PackedBackbones:
             seed=first.seed,
             cancelled=cancelled,
             x0=x0.to(self.device),
+            ss=ss,
+            guidance=first.guidance,
+            generators=list(generators),
         )
 
     def __iter__(self) -> Iterator[tuple[int, GeneratedBackbone]]:
@@ -135,5 +198,7 @@ class PackedBackbones:
                 "sampler": request.sampling.sampler,
                 "num_steps": request.sampling.num_steps,
                 "checkpoint": self.model.path.name,
+                "guidance": request.guidance,
             }
-            yield unit.request, describe(ca.double().numpy(), extra)
+            plan = self._plan(unit)
+            yield unit.request, describe(ca.double().numpy(), plan, request.relax, extra)

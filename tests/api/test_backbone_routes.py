@@ -35,16 +35,51 @@ def test_sync_backbones_come_back_as_pdb_and_mmcif_made_in_memory(backbone_serve
     assert "_qsdiff.remark" in result["cif"]
     assert len(result["samples"]) == 2
     assert result["samples"][0]["length"] == 30
+    assert result["lengths"] == [30]
+    assert all(len(s["plan"]) == len(s["secondary_structure"]) == 30 for s in result["samples"])
+
+
+def test_a_secondary_structure_request_and_several_lengths(backbone_server):
+    letters = "L" * 4 + "H" * 16 + "L" * 4
+    with backbone_server.client() as client:
+        asked = client.post("/v1/backbones", json={"length": 24, "secondary_structure": letters,
+                                                   "guidance": 3.0, "num_steps": 3})  # fmt: skip
+        several = client.post("/v1/backbones", json={"lengths": [12, 16], "num_steps": 2})
+    assert asked.status_code == 200, asked.text
+    (sample,) = asked.json()["samples"]
+    assert sample["plan"] == letters
+    assert sample["guidance"] == 3.0
+    assert several.status_code == 200, several.text
+    assert [s["length"] for s in several.json()["samples"]] == [12, 16]
+    assert several.json()["lengths"] == [12, 16]
 
 
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
-        ({"length": 5}, ["body", "length"], "greater than or equal to 8"),
+        ({"length": 9}, ["body", "length"], "greater than or equal to 10"),
         ({"length": 2000}, ["body", "length"], "less than or equal to 512"),
+        ({"lengths": [20, 600]}, ["body"], "lengths: 600 is outside 10-512 residues"),
         ({"length": 30, "treatment": "equivariant"}, ["treatment"], "no backbone checkpoint"),
         ({"length": 30, "gamma": -1}, ["body", "gamma"], "greater than or equal to 0"),
-        ({"num_samples": 2}, ["body", "length"], "Field required"),
+        ({"length": 30, "guidance": 11}, ["body", "guidance"], "less than or equal to 10"),
+        ({"num_samples": 2}, ["body"], "give either length or lengths"),
+        (
+            {"length": 12, "secondary_structure": "HHH"},
+            ["body"],
+            "secondary_structure has 3 letters for length 12",
+        ),
+        (
+            {"length": 4, "secondary_structure": "HHHC"},
+            ["body", "length"],
+            "greater than or equal to 10",
+        ),
+        (
+            {"length": 12, "secondary_structure": "HHHHHHHHHHHC"},
+            ["body"],
+            "secondary_structure: 'C' are not among H, E, L",
+        ),
+        ({"length": 12, "plan": "random"}, ["body", "plan"], "Input should be 'sample' or 'none'"),
     ],
 )
 def test_bad_backbone_requests_name_the_field(backbone_server, payload, field, message):

@@ -20,6 +20,7 @@ from chem.backbone_metrics import (
     wasserstein,
 )
 from chem.proteins import load_backbone_set
+from chem.secondary_structure import psea
 from service.config import Settings
 
 PROTEINS = Settings().data_dir / "proteins"
@@ -69,15 +70,31 @@ def test_ideal_helix_geometry():
     np.testing.assert_allclose(pseudo_torsions(mirror), -torsions)
 
 
+def test_psea_finds_an_ideal_helix_in_its_c_alphas():
+    # radius 2.3 A, rise 1.5 A, 100 degrees a residue, unscaled: only the two ends are not helix
+    k = np.arange(40)
+    angle = np.radians(100.0) * k
+    ca = np.stack([2.3 * np.cos(angle), 2.3 * np.sin(angle), 1.5 * k], axis=1)
+    assert psea(ca).count("H") >= 36
+    assert "E" not in psea(ca)
+
+
 def test_ideal_helix_report_reads_as_helix():
     ca = _helix(30)
     report = backbone_report([ca], diversity_samples=0)
     assert report["helix"] > 0.8
     assert report["strand"] == 0.0
+    assert report["coil"] == pytest.approx(1.0 - report["helix"])
     assert report["ca_distance_error"] < 0.01
     assert report["clash_rate"] == 0.0
     assert report["rg_mean"] == pytest.approx(radius_of_gyration(ca))
-    for key in ("bond_angle_w1", "torsion_w1", "mean_pairwise_tm", "novelty_mean_max_tm"):
+    for key in (
+        "bond_angle_w1",
+        "torsion_w1",
+        "mean_pairwise_tm",
+        "median_pairwise_tm_score",
+        "novelty_mean_max_tm",
+    ):
         assert report[key] is None
 
 
@@ -116,10 +133,30 @@ def test_diversity_and_novelty():
     assert spread["samples"] == 3
     assert spread["clusters"] == 2  # a and its copy are one fold
     assert spread["mean_pairwise_tm"] == pytest.approx((1.0 + 2 * tm_score(a, b)) / 3, abs=1e-6)
+    assert spread["median_pairwise_tm_score"] == pytest.approx(tm_score(a, b), abs=1e-6)
     assert diversity([a, b])["clusters"] == 2
     best = novelty([a_moved, b], [a])
     assert best[0] == pytest.approx(1.0, abs=1e-6)
     assert best[1] < 0.5
+
+
+def test_identical_chains_have_median_pairwise_tm_one_and_counts_are_reported():
+    a = _random_walk(40, seed=6)
+    copies = [Rotation.random(random_state=seed).apply(a) for seed in range(4)]
+    report = backbone_report(copies, novelty_reference=[a], novelty_samples=2)
+    assert report["median_pairwise_tm_score"] == pytest.approx(1.0, abs=1e-6)
+    assert report["mean_pairwise_tm"] == pytest.approx(1.0, abs=1e-6)
+    assert (report["diversity_samples"], report["clusters"]) == (4, 1)
+    assert report["novelty_samples"] == 2
+    assert report["novelty_max_tm"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_the_capped_sets_are_spread_over_the_chains():
+    # ordered by length, a cap of 2 takes the shortest and the longest chain, not the 2 shortest
+    chains = [_random_walk(length, seed=length) for length in (20, 30, 40, 50)]
+    report = backbone_report(chains, novelty_reference=[chains[-1]], novelty_samples=2)
+    assert report["novelty_max_tm"] == pytest.approx(1.0, abs=1e-6)
+    assert report["novelty_samples"] == 2
 
 
 def test_wasserstein_of_identical_samples_is_zero():
@@ -162,6 +199,7 @@ def test_ts50_reference_statistics():
     assert report["torsion_w1"] == pytest.approx(0.0, abs=1e-9)
     assert 1.5 < report["rg_ratio_mean"] < 2.8  # Rg ~ 2.2 L^0.38 for globular chains
     assert 0.0 < report["mean_pairwise_tm"] < 0.7
+    assert 0.0 < report["median_pairwise_tm_score"] < 0.7
     assert 1 <= report["clusters"] <= 4
 
 

@@ -10,7 +10,6 @@ from chem.proteins import (
     Backbone,
     load_backbone_set,
     load_backbones,
-    random_crop,
     read_folder,
     read_structure,
     write_backbone_set,
@@ -120,15 +119,6 @@ def test_loading_nothing_names_the_path(tmp_path):
         load_backbones(tmp_path)
     with pytest.raises(ValueError, match="no chains to write"):
         write_backbone_set([], tmp_path / "empty.npz")
-
-
-def test_random_crops_are_contiguous_windows():
-    backbone = Backbone("x", rebuild_backbone(_helix(50)), "A" * 50)
-    crop = random_crop(backbone, 20, np.random.default_rng(0))
-    assert len(crop) == 20
-    start = int(np.argmin(_distance(backbone.ca, crop.ca[0])))
-    np.testing.assert_array_equal(crop.coords, backbone.coords[start : start + 20])
-    assert random_crop(backbone, 80, np.random.default_rng(0)) is backbone
 
 
 @needs_data

@@ -1,4 +1,5 @@
-"""Backbone generation in the service: packing-invariant samples, cancellation, files."""
+"""Backbone generation in the service: packing-invariant samples and plans, cancellation,
+several lengths and secondary-structure requests, files."""
 
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from chem.backbone_metrics import IDEAL_CA_CA, mean_ca_distance, radius_of_gyrat
 from chem.proteins import read_structure
 from models.networks.backbone_net import BackboneNet, BackboneNetConfig
 from models.samplers import SamplingConfig
+from models.ss_plan import SegmentPlanModel
 from service.backbones.generate import BackboneRequest, PackedBackbones
-from service.checkpoints import LoadedModel, load_backbone_model
+from service.checkpoints import LoadedBackboneModel, load_backbone_model
 from service.config import Settings
 from service.jobs.tasks import TASKS, BackboneParams, TaskRun
 from service.registry import ModelRegistry
@@ -20,10 +22,15 @@ from tests.api.cli.test_backbones import save_tiny_backbone_checkpoint
 ODE = SamplingConfig("ode", 4)
 
 
-def _model() -> LoadedModel:
+def _model() -> LoadedBackboneModel:
     torch.manual_seed(0)
-    net = BackboneNet(BackboneNetConfig(hidden=16, layers=1, heads=2)).eval()
-    return LoadedModel(net, "quotient", 0, Path("random.pt"))
+    config = BackboneNetConfig(hidden=16, layers=1, heads=2, ss_conditioning=True)
+    net = BackboneNet(config).eval()
+    with torch.no_grad():
+        net.readout.weight.normal_()
+        net.embed_ss.weight.normal_()
+    plans = SegmentPlanModel.fit(["LLLHHHHHHHHLLLEEEEELLLL", "LLEEEELLLEEEEL"])
+    return LoadedBackboneModel(net, "quotient", 0, Path("random.pt"), plans)
 
 
 def _traces(run: PackedBackbones) -> dict[int, list[np.ndarray]]:
@@ -33,20 +40,44 @@ def _traces(run: PackedBackbones) -> dict[int, list[np.ndarray]]:
     return found
 
 
-def test_backbones_do_not_depend_on_packing_and_carry_their_metrics():
+@pytest.mark.parametrize("sampling", [ODE, SamplingConfig("sde", 4)], ids=["ode", "sde"])
+def test_backbones_do_not_depend_on_packing_and_carry_their_metrics(sampling):
     model = _model()
-    first, second = BackboneRequest(3, 20, ODE, seed=1), BackboneRequest(2, 12, ODE, seed=2)
+    first = BackboneRequest(3, 20, sampling, seed=1)
+    second = BackboneRequest(2, 12, sampling, seed=2)
     together = _traces(PackedBackbones(model, [first, second], max_residues=1000))
     apart = _traces(PackedBackbones(model, [first], max_residues=20))
     assert [len(t) for t in together[1]] == [12, 12]
     for a, b in zip(together[0], apart[0], strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
+    assert np.abs(together[0][0] - together[0][1]).max() > 1e-2  # each its own draws
     (_, generated), *_ = PackedBackbones(model, [second])
     assert generated.backbone.coords.shape == (12, 4, 3)
-    assert len(generated.properties["dssp"]) == 12
-    assert {"mean_ca_distance", "clashes", "radius_of_gyration", "helix"} <= set(
-        generated.properties
+    properties = generated.properties
+    assert len(properties["secondary_structure"]) == len(properties["plan"]) == 12
+    assert set(properties["plan"]) <= set("HEL")
+    assert {"mean_ca_distance", "clashes", "radius_of_gyration", "helix", "strand"} <= set(
+        properties
     )
+    assert properties["helix"] == properties["secondary_structure"].count("H") / 12
+
+
+def test_plans_come_from_the_seed_and_index_and_requests_set_them():
+    model = _model()
+    drawn = [b.properties["plan"] for _, b in PackedBackbones(model, [BackboneRequest(3, 30, ODE)])]
+    again = [b.properties["plan"] for _, b in PackedBackbones(model, [BackboneRequest(3, 30, ODE)])]
+    assert drawn == again
+    assert len(set(drawn)) > 1  # each backbone its own plan
+    letters = "L" * 5 + "H" * 20 + "L" * 5
+    asked = BackboneRequest(2, 30, ODE, secondary_structure=letters)
+    none = BackboneRequest(2, 30, ODE, plan="none")
+    found = list(PackedBackbones(model, [asked, none]))
+    assert [b.properties["plan"] for _, b in found] == [letters, letters, None, None]
+    with_plan = found[0][1].backbone.ca
+    without = next(b for r, b in found if r == 1).backbone.ca
+    assert np.abs(with_plan - without).max() > 1e-3  # the same prior, other letters
+    with pytest.raises(ValueError, match="guidance"):
+        PackedBackbones(model, [asked, BackboneRequest(1, 30, ODE, guidance=2.0)])
 
 
 def test_a_cancelled_request_is_dropped():
@@ -64,14 +95,14 @@ def test_the_task_writes_pdb_and_mmcif_that_read_back_or_keeps_them_in_memory(tm
     checkpoint_dir = tmp_path / "checkpoints"
     save_tiny_backbone_checkpoint(checkpoint_dir / "backbone-quotient.pt")
     registry = ModelRegistry(checkpoint_dir)
-    params = BackboneParams(length=30, num_samples=2, num_steps=3, seed=4)
+    params = BackboneParams(lengths=[30, 20], num_samples=2, num_steps=3, seed=4)
     (output,) = TASKS["backbones"].run([TaskRun(params, tmp_path / "out")], registry)
     assert output is not None
     for fmt in ("pdb", "cif"):
         chains = read_structure(tmp_path / "out" / output.files[fmt], split_breaks=False)
-        assert [len(c) for c in chains] == [30, 30]
+        assert [len(c) for c in chains] == [30, 30, 20, 20]
     assert "treatment=quotient" in (tmp_path / "out" / "backbones.pdb").read_text()
-    assert len(output.manifest["samples"]) == 2
+    assert [s["index"] for s in output.manifest["samples"]] == [0, 1, 2, 3]
     (kept,) = TASKS["backbones"].run([TaskRun(params, None)], registry)
     assert kept is not None
     assert kept.files == output.files
@@ -82,15 +113,17 @@ def test_the_task_writes_pdb_and_mmcif_that_read_back_or_keeps_them_in_memory(tm
 
 @pytest.mark.parametrize("treatment", ["quotient", "equivariant"])
 def test_shipped_checkpoints_sample_protein_like_chains(treatment):
-    """A guard on the shipped weights: spacing and compactness of a few length-80 chains."""
+    """A guard on the shipped weights, served settings: spacing, room, size, some structure."""
     path = Settings().checkpoint_dir / f"backbone-{treatment}.pt"
     if not path.is_file():
         pytest.skip(f"no shipped checkpoint {path.name}")
-    request = BackboneRequest(4, 80, SamplingConfig("ode", 50), seed=0)
-    chains = [b.backbone.ca for _, b in PackedBackbones(load_backbone_model(path), [request])]
-    spacing = np.mean([mean_ca_distance(ca) for ca in chains])
-    assert abs(spacing - IDEAL_CA_CA) < 0.25
+    request = BackboneRequest(4, 80, SamplingConfig("sde", 50), seed=0)
+    found = [b for _, b in PackedBackbones(load_backbone_model(path), [request])]
+    chains = [b.backbone.ca for b in found]
+    assert abs(np.mean([mean_ca_distance(ca) for ca in chains]) - IDEAL_CA_CA) < 0.05
+    assert np.mean([b.properties["clashes"] for b in found]) / 80 < 0.02
     assert np.mean([radius_of_gyration(ca) for ca in chains]) < 17.0  # a random coil: ~27 A
+    assert np.mean([b.properties["helix"] + b.properties["strand"] for b in found]) > 0.15
 
 
 def test_a_checkpoint_of_an_older_network_is_refused_by_name(tmp_path):
@@ -101,4 +134,24 @@ def test_a_checkpoint_of_an_older_network_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="older qsdiff") as refused:
         load_backbone_model(path)
     assert "offset_bias" in str(refused.value)
-    assert isinstance(load_backbone_model(save_tiny_backbone_checkpoint(path)), LoadedModel)
+    loaded = load_backbone_model(save_tiny_backbone_checkpoint(path))
+    assert loaded.ss_conditioned
+    assert loaded.plans is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"length": 9}, "greater than or equal to 10"),
+        ({"length": 513}, "less than or equal to 512"),
+        ({"lengths": [20, 9]}, "lengths: 9 is outside 10-512 residues"),
+        ({"length": 20, "lengths": [20]}, "either length or lengths"),
+        ({}, "either length or lengths"),
+        ({"length": 12, "secondary_structure": "HHHH"}, "has 4 letters for length 12"),
+        ({"length": 4 + 8, "secondary_structure": "HHHH" + "hhhhxxxx"}, "'h', 'x' are not"),
+        ({"lengths": [12, 12], "secondary_structure": "H" * 12}, "needs length"),
+    ],
+)
+def test_bad_parameters_name_what_is_wrong(fields, message):
+    with pytest.raises(ValueError, match=message):
+        BackboneParams(**fields)
