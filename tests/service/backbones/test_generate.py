@@ -77,7 +77,7 @@ def test_plans_come_from_the_seed_and_index_and_requests_set_them():
     without = next(b for r, b in found if r == 1).backbone.ca
     assert np.abs(with_plan - without).max() > 1e-3  # the same prior, other letters
     with pytest.raises(ValueError, match="guidance"):
-        PackedBackbones(model, [asked, BackboneRequest(1, 30, ODE, guidance=2.0)])
+        PackedBackbones(model, [asked, BackboneRequest(1, 30, ODE, guidance=3.0)])
 
 
 def test_a_cancelled_request_is_dropped():
