@@ -84,6 +84,7 @@ class PointClouds(ConfigurationSpace):
         if generators is not None and len(generators) != self.num_samples:
             raise ValueError(f"{len(generators)} generators for {self.num_samples} samples")
         self.generators = generators
+        self._sizes = torch.bincount(batch, minlength=self.num_samples).tolist()
 
     def noise(self, like: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Centred Gaussian noise (EDM's zero-centre-of-mass subspace), ``[N, 3]``."""
@@ -92,11 +93,10 @@ class PointClouds(ConfigurationSpace):
         else:
             eps = torch.cat(
                 [
-                    torch.randn((int(n), *like.shape[1:]), dtype=like.dtype, generator=g)
-                    for n, g in zip(torch.bincount(self.batch, minlength=self.num_samples),
-                                    self.generators, strict=True)
+                    torch.randn((n, *like.shape[1:]), dtype=like.dtype, generator=g)
+                    for n, g in zip(self._sizes, self.generators, strict=True)
                 ]
-            ).to(like.device)  # fmt: skip
+            ).to(like.device)
         return geometry.center(eps, self.batch, self.num_samples)
 
     def translation_free(self, v: Tensor) -> Tensor:

@@ -77,10 +77,6 @@ class Chains:
     batch: Tensor
     ss: Tensor | None = None
 
-    def unconditional(self) -> Chains:
-        """The same chains with no secondary structure given."""
-        return Chains(self.batch)
-
 
 @dataclass(frozen=True)
 class BackboneNetConfig:
@@ -191,29 +187,28 @@ class _Block(nn.Module):
             nn.Linear(hidden, 4 * hidden), nn.SiLU(), nn.Linear(4 * hidden, hidden)
         )
 
-    def forward(
-        self,
-        h: Tensor,
-        x: Tensor,
-        frames: Tensor,
-        rbf: Tensor,
-        offset: Tensor,
-        key_mask: Tensor,
-        rbf_self_condition: Tensor | None = None,
+    def pair_bias(
+        self, rbf: Tensor, offset: Tensor, key_mask: Tensor, rbf_self_condition: Tensor | None
     ) -> Tensor:
-        """One block on ``h: [B, n, d]`` at ``x: [B, n, 3]`` (nm) with ``frames: [B, n, 3, 3]``.
+        """``[B, H, n, n]`` attention biases; they depend on geometry only, not on the tokens.
 
         ``rbf: [B, n, n, bins]`` are the distance features, ``offset: [n, n]`` the sequence
         offsets, ``key_mask: [B, n]`` the real residues; ``rbf_self_condition`` is ``rbf`` of
         the previous prediction's distances (self-conditioned networks only).
         """
-        b, n, d = h.shape
-        q, k, v = self.qkv(self.norm1(h)).view(b, n, 3, self.heads, d // self.heads).unbind(2)
         bias = self.bias(rbf) + self.offset_bias(offset)
         if self.self_condition_bias is not None:
             bias = bias + self.self_condition_bias(rbf_self_condition)
-        bias = bias.permute(0, 3, 1, 2)  # [B, H, n, n]
-        bias = bias.masked_fill(~key_mask[:, None, None, :], float("-inf"))
+        bias = bias.permute(0, 3, 1, 2)
+        return bias.masked_fill(~key_mask[:, None, None, :], float("-inf"))
+
+    def forward(self, h: Tensor, x: Tensor, frames: Tensor, bias: Tensor) -> Tensor:
+        """One block on ``h: [B, n, d]`` at ``x: [B, n, 3]`` (nm).
+
+        ``frames: [B, n, 3, 3]`` are the residues' frames, ``bias`` is :meth:`pair_bias`'s.
+        """
+        b, n, d = h.shape
+        q, k, v = self.qkv(self.norm1(h)).view(b, n, 3, self.heads, d // self.heads).unbind(2)
         values = torch.cat([v, x.unsqueeze(2).expand(b, n, self.heads, 3)], dim=-1)
         attended = nn.functional.scaled_dot_product_attention(
             q.transpose(1, 2), k.transpose(1, 2), values.transpose(1, 2), attn_mask=bias
@@ -223,6 +218,23 @@ class _Block(nn.Module):
         h = h + self.out(mixed.reshape(b, n, d))
         h = h + self.out_displacement(displacement.reshape(b, n, 3 * self.heads))
         return h + self.ff(self.norm2(h))
+
+
+@dataclass
+class _Geometry:
+    """What one pass reads from the noisy chains, whatever their letters.
+
+    A guided step shares it between the passes with and without letters (the pair biases are
+    most of a pass's work).
+    """
+
+    batch: Tensor
+    x_dense: Tensor
+    mask: Tensor
+    frames: Tensor
+    tokens: Tensor
+    biases: list[Tensor]
+    skip: Tensor
 
 
 class BackboneNet(nn.Module):
@@ -272,6 +284,21 @@ class BackboneNet(nn.Module):
                 x_sc = self._predict(x, t, chains.batch, None, ss)
         return self._predict(x, t, chains.batch, x_sc, ss)
 
+    def guided(
+        self, x: Tensor, t: Tensor, chains: Chains, x_sc: Tensor | None, guidance: float
+    ) -> Tensor:
+        """Classifier-free guidance, ``D_uncond + w (D_cond - D_uncond)``, at one pass's geometry.
+
+        Both predictions read the same noisy chains, so they share the pair biases; only the
+        token stream runs twice, which makes a guided step far cheaper than two calls.
+        """
+        if self.embed_ss is None or chains.ss is None:
+            raise ValueError("guidance needs a secondary-structure-conditioned network and letters")
+        shared = self._geometry(x, t, chains.batch, x_sc)
+        conditional = self._tokens_to_prediction(shared, chains.ss)
+        unconditional = self._tokens_to_prediction(shared, torch.full_like(chains.ss, SS_UNKNOWN))
+        return unconditional + guidance * (conditional - unconditional)
+
     def _ss_classes(self, x: Tensor, t: Tensor, chains: Chains) -> Tensor | None:
         """Each residue's class, :data:`SS_UNKNOWN` where not given or dropped in training."""
         if self.embed_ss is None:
@@ -307,30 +334,41 @@ class BackboneNet(nn.Module):
             rbf = self._rbf(sc_dense)
         return self.embed_self_condition(features), rbf
 
+    def _geometry(self, x: Tensor, t: Tensor, batch: Tensor, x_sc: Tensor | None) -> _Geometry:
+        """The tokens before their letters and every block's pair biases."""
+        num = t.shape[0]
+        x_dense, mask = to_dense_batch(x, batch, batch_size=num)
+        frames = local_frames(x_dense, mask.sum(1))
+        times = sinusoidal(t.view(-1, 1).expand(mask.shape), self.config.hidden, 1e-3)
+        tokens = self.embed(
+            torch.cat([local_geometry(x_dense, frames, mask), times], dim=-1).to(x.dtype)
+        )
+        rbf, rbf_self_condition = self._rbf(x_dense), None
+        if self.embed_self_condition is not None:
+            term, rbf_self_condition = self._self_condition(x_dense, frames, mask, x_sc, batch)
+            tokens = tokens + term
+        offset = sequence_offsets(x_dense.shape[1], self.config.max_offset, x.device)
+        biases = [block.pair_bias(rbf, offset, mask, rbf_self_condition) for block in self.blocks]
+        time = t.view(-1, 1, 1).to(x.dtype)
+        skip = time / ((1 - time) ** 2 + time**2)
+        return _Geometry(batch, x_dense, mask, frames, tokens, biases, skip)
+
+    def _tokens_to_prediction(self, g: _Geometry, ss: Tensor | None) -> Tensor:
+        """The blocks and the readout; ``ss`` exactly when the network is SS-conditioned."""
+        h = g.tokens
+        if ss is not None:
+            ss_dense, _ = to_dense_batch(
+                ss, g.batch, fill_value=SS_UNKNOWN, batch_size=g.x_dense.shape[0]
+            )
+            h = h + self.embed_ss(ss_dense)
+        for block, bias in zip(self.blocks, g.biases, strict=True):
+            h = block(h, g.x_dense, g.frames, bias)
+        local = self.readout(self.norm(h)) * CA_SPACING_NM
+        out = g.skip * g.x_dense + (g.frames @ local.unsqueeze(-1)).squeeze(-1)
+        return geometry.center(out[g.mask], g.batch, g.x_dense.shape[0])
+
     def _predict(
         self, x: Tensor, t: Tensor, batch: Tensor, x_sc: Tensor | None, ss: Tensor | None
     ) -> Tensor:
         """One pass; ``ss`` is given exactly when the network is SS-conditioned."""
-        num = t.shape[0]
-        x_dense, mask = to_dense_batch(x, batch, batch_size=num)
-        lengths = mask.sum(1)
-        frames = local_frames(x_dense, lengths)
-        times = sinusoidal(t.view(-1, 1).expand(mask.shape), self.config.hidden, 1e-3)
-        tokens = torch.cat([local_geometry(x_dense, frames, mask), times], dim=-1).to(x.dtype)
-        h = self.embed(tokens)
-        rbf, rbf_self_condition = self._rbf(x_dense), None
-        if self.embed_self_condition is not None:
-            term, rbf_self_condition = self._self_condition(x_dense, frames, mask, x_sc, batch)
-            h = h + term
-        if ss is not None:
-            ss_dense, _ = to_dense_batch(ss, batch, fill_value=SS_UNKNOWN, batch_size=num)
-            h = h + self.embed_ss(ss_dense)
-        offset = sequence_offsets(x_dense.shape[1], self.config.max_offset, x.device)
-        for block in self.blocks:
-            h = block(h, x_dense, frames, rbf, offset, mask, rbf_self_condition)
-        local = self.readout(self.norm(h)) * CA_SPACING_NM
-        step = (frames @ local.unsqueeze(-1)).squeeze(-1)
-        time = t.view(-1, 1, 1).to(x.dtype)
-        skip = time / ((1 - time) ** 2 + time**2)
-        out = skip * x_dense + step
-        return geometry.center(out[mask], batch, num)
+        return self._tokens_to_prediction(self._geometry(x, t, batch, x_sc), ss)

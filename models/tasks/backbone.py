@@ -8,7 +8,7 @@ decides the sampler's form, and the SDE's noise scale ``gamma`` is exposed as in
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from models.interpolant import Interpolant
 from models.networks.backbone_net import BackboneNet, Chains
@@ -94,7 +94,7 @@ def _signed_volumes(x: Tensor, same_chain: Tensor) -> Tensor:
 
 @torch.no_grad()
 def sample_backbones(
-    net: nn.Module,
+    net: BackboneNet,
     lengths: list[int],
     treatment: str,
     config: SamplingConfig,
@@ -114,8 +114,9 @@ def sample_backbones(
     requested secondary-structure classes (:class:`~models.networks.backbone_net.Chains`);
     ``guidance`` w mixes the conditional and unconditional predictions as
     ``D_uncond + w (D_cond - D_uncond)`` (classifier-free guidance; 1 is the conditional model
-    alone, and costs one network call per step instead of two). ``generators`` (one per chain,
-    on the CPU) draw each chain's SDE noise, so that it does not depend on the batch.
+    alone; above 1 a step runs the token stream twice on shared pair biases). ``generators``
+    (one per chain, on the CPU) draw each chain's SDE noise, so that it does not depend on the
+    batch.
     """
     interpolant = Interpolant() if interpolant is None else interpolant
     net.eval()
@@ -127,10 +128,10 @@ def sample_backbones(
     def denoise(x: Tensor, t: Tensor) -> Tensor:
         nonlocal previous
         times = t.to(device).expand(len(lengths))
-        predicted = net(x, times, chains, previous)
         if chains.ss is not None and guidance != 1.0:
-            unconditional = net(x, times, chains.unconditional(), previous)
-            predicted = unconditional + guidance * (predicted - unconditional)
+            predicted = net.guided(x, times, chains, previous, guidance)
+        else:
+            predicted = net(x, times, chains, previous)
         previous = predicted
         return predicted
 

@@ -150,14 +150,18 @@ class PackedBackbones:
         )
         limit = max_residues or MAX_RESIDUES.get(self.device.type, MAX_RESIDUES["cpu"])
         self._packer = Packer(units, self._sample, limit, progress, cancelled)
+        self._plans: dict[tuple[int, int], str | None] = {}
 
     @property
     def cancelled_requests(self) -> set[int]:
         """Requests that were dropped because they were cancelled."""
         return self._packer.cancelled_requests
 
-    def _plan(self, unit: _Unit) -> str | None:
-        return self.requests[unit.request].plan_for(unit.index, self.model)
+    def _draw_plan(self, unit: _Unit) -> str | None:
+        """The unit's plan, kept until its backbone is described."""
+        plan = self.requests[unit.request].plan_for(unit.index, self.model)
+        self._plans[unit.request, unit.index] = plan
+        return plan
 
     def _sample(self, pack: list[_Unit], cancelled: Callable[[], bool]) -> list[torch.Tensor]:
         priors, generators = zip(
@@ -165,7 +169,7 @@ class PackedBackbones:
             strict=True,
         )
         x0 = torch.cat(priors)
-        plans = [self._plan(u) for u in pack]
+        plans = [self._draw_plan(u) for u in pack]
         ss = None
         if any(plans) and self.model.ss_conditioned:
             ss = torch.cat(
@@ -200,5 +204,5 @@ class PackedBackbones:
                 "checkpoint": self.model.path.name,
                 "guidance": request.guidance,
             }
-            plan = self._plan(unit)
+            plan = self._plans.pop((unit.request, unit.index))
             yield unit.request, describe(ca.double().numpy(), plan, request.relax, extra)

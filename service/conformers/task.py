@@ -26,10 +26,33 @@ from service.limits import MAX_SEED
 from service.registry import ModelRegistry
 from service.task import InvalidTaskInput, TaskOutput, TaskRun, unshipped_treatment
 
-__all__ = ["ConformerParams", "ConformerTask"]
+__all__ = ["ConformerParams", "ConformerSampling", "ConformerTask"]
 
 
-class ConformerParams(BaseModel):
+class ConformerSampling(BaseModel):
+    """How the conformer model places atoms: shared by conformer and de novo molecule requests."""
+
+    sampler: Literal["ode", "sde"] = "ode"
+    num_steps: int | None = Field(
+        None,
+        ge=1,
+        le=200,
+        description=f"conformer sampler steps (default: {NOISE_START_STEPS} from noise, "
+        f"{ETKDG_START_STEPS} from an ETKDG start)",
+    )
+    start: Literal["noise", "etkdg"] = Field(
+        "etkdg", description="start from an ETKDGv3 conformer (partial diffusion), or from noise"
+    )
+
+    @model_validator(mode="after")
+    def _default_steps(self) -> ConformerSampling:
+        """Fill in the step count the chosen start defaults to (stored with the job)."""
+        if self.num_steps is None:
+            self.num_steps = default_steps(self.start)
+        return self
+
+
+class ConformerParams(ConformerSampling):
     """Parameters of a conformer request (sync route and jobs alike)."""
 
     model_config = ConfigDict(
@@ -41,17 +64,6 @@ class ConformerParams(BaseModel):
     num_samples: int = Field(5, ge=1, le=100, description="conformers per molecule")
     seed: int = Field(0, ge=0, le=MAX_SEED)
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
-    sampler: Literal["ode", "sde"] = "ode"
-    num_steps: int | None = Field(
-        None,
-        ge=1,
-        le=200,
-        description=f"sampler steps (default: {NOISE_START_STEPS} from noise, "
-        f"{ETKDG_START_STEPS} from an ETKDG start)",
-    )
-    start: Literal["noise", "etkdg"] = Field(
-        "etkdg", description="start from an ETKDGv3 conformer (partial diffusion), or from noise"
-    )
     start_time: float = Field(
         0.5, gt=0.0, lt=1.0, description="where an ETKDG start is noised to (0: noise, 1: data)"
     )
@@ -65,13 +77,6 @@ class ConformerParams(BaseModel):
         "druglike",
         description="the checkpoint pair fine-tuned on drug-like molecules, or the one on QM9",
     )
-
-    @model_validator(mode="after")
-    def _default_steps(self) -> ConformerParams:
-        """Fill in the step count the chosen start defaults to (stored with the job)."""
-        if self.num_steps is None:
-            self.num_steps = default_steps(self.start)
-        return self
 
     @property
     def checkpoint_task(self) -> str:

@@ -6,18 +6,14 @@ import json
 from collections.abc import Sequence
 from typing import ClassVar, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from chem.generated import GeneratedMolecule, molecule_texts
 from chem.smiles_tokens import read_fragment
 from service.checkpoints import LoadedGraphModel
-from service.conformers.generate import (
-    ETKDG_START_STEPS,
-    NOISE_START_STEPS,
-    ConformerJob,
-    default_steps,
-)
+from service.conformers.generate import ConformerJob
 from service.conformers.relax import Relax
+from service.conformers.task import ConformerSampling
 from service.limits import MAX_SEED
 from service.molecules.generate import MoleculeRequest, PackedMolecules
 from service.registry import ModelRegistry
@@ -37,7 +33,7 @@ ATOMS_PER_HEAVY_ATOM = 3
 """Atoms (hydrogens included) a heavy atom brings at most, for the cost bound."""
 
 
-class MoleculeParams(BaseModel):
+class MoleculeParams(ConformerSampling):
     """Parameters of a de novo molecule request (sync route and jobs alike)."""
 
     model_config = ConfigDict(
@@ -58,19 +54,6 @@ class MoleculeParams(BaseModel):
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = Field(
         "quotient", description="the conformer model that places the atoms"
     )
-    sampler: Literal["ode", "sde"] = "ode"
-    num_steps: int | None = Field(
-        None,
-        ge=1,
-        le=200,
-        description=f"conformer sampler steps (default: {NOISE_START_STEPS} from noise, "
-        f"{ETKDG_START_STEPS} from an ETKDG start)",
-    )
-    start: Literal["noise", "etkdg"] = Field(
-        "etkdg",
-        description="where the conformer model starts placing the atoms: an ETKDGv3 conformer "
-        "noised half-way (as conformer requests do), or noise",
-    )
     relax: Relax = Field("mmff-local", description="relaxation of the placed atoms")
     temperature: float = Field(
         1.0, gt=0.0, le=2.0, description="graph sampling temperature (lower: more typical)"
@@ -89,13 +72,6 @@ class MoleculeParams(BaseModel):
         description="a fragment (SMILES) every molecule must contain: graphs without it are "
         "drawn again, up to max_attempts; each record says whether it holds it",
     )
-
-    @model_validator(mode="after")
-    def _default_steps(self) -> MoleculeParams:
-        """Fill in the step count the chosen start defaults to (stored with the job)."""
-        if self.num_steps is None:
-            self.num_steps = default_steps(self.start)
-        return self
 
 
 class MoleculeTask:

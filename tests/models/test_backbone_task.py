@@ -71,14 +71,12 @@ def test_the_network_turns_with_its_input_but_tells_a_mirror_image_apart():
 
 
 def test_local_frames_are_right_handed_and_the_ends_borrow_their_neighbours():
-    x, mask = torch.randn(2, 7, 3), torch.ones(2, 7, dtype=torch.bool)
-    frames = local_frames(x, torch.tensor([7, 5]))
+    frames = local_frames(torch.randn(2, 7, 3), torch.tensor([7, 5]))
     identity = torch.eye(3).expand(2, 7, 3, 3)
     torch.testing.assert_close(frames.transpose(-1, -2) @ frames, identity, atol=1e-5, rtol=0)
     torch.testing.assert_close(torch.linalg.det(frames), torch.ones(2, 7), atol=1e-5, rtol=0)
     torch.testing.assert_close(frames[:, 0], frames[:, 1])
     torch.testing.assert_close(frames[1, 4], frames[1, 3])  # the last of five residues
-    assert mask.all()
 
 
 def test_the_local_geometry_loss_sees_handedness_but_not_rotations_or_early_times():
@@ -165,6 +163,20 @@ def test_secondary_structure_conditions_the_prediction_and_guidance_mixes_in_the
     strong = sample_backbones(net, [10, 20], "quotient", config, seed=1, ss=ss, guidance=3.0)
     torch.testing.assert_close(guided[0], conditional[0])  # weight 1: the conditional model
     assert (strong[0] - conditional[0]).abs().max() > 1e-3
+
+
+@torch.no_grad()
+def test_a_guided_pass_is_the_mix_of_two_passes():
+    net = _net(self_conditioning=True, ss_conditioning=True)
+    net.embed_ss.weight.normal_()
+    x, previous, t = torch.randn(30, 3), torch.randn(30, 3), torch.tensor([0.3, 0.8])
+    ss = torch.tensor([0] * 10 + [1] * 10 + [2] * 10)
+    conditional = net(x, t, Chains(RAGGED, ss), previous)
+    unconditional = net(x, t, Chains(RAGGED), previous)
+    expected = unconditional + 2.5 * (conditional - unconditional)
+    torch.testing.assert_close(net.guided(x, t, Chains(RAGGED, ss), previous, 2.5), expected)
+    with pytest.raises(ValueError, match="letters"):
+        net.guided(x, t, Chains(RAGGED), previous, 2.5)
 
 
 def test_training_hides_a_chains_letters_at_the_dropout_rate():
