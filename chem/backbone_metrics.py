@@ -268,10 +268,11 @@ def backbone_report(
     P-SEA (:func:`chem.secondary_structure.psea`) of the C-alphas, as the model is conditioned
     on; ``coil`` is the rest. ``reference`` (e.g. TS50 C-alphas) gives the Wasserstein distances
     of the pooled bond angles and pseudo-torsions (torsions on the circle).
-    ``diversity_samples`` chains (0: skipped) give :func:`diversity`, ``novelty_samples`` (None:
-    all) the mean and max of :func:`novelty` against ``novelty_reference`` (e.g. the training
-    set; ``novelty_samples * len(novelty_reference)`` TM-align calls); both take chains evenly
-    spaced through ``cas`` and say how many they used. Metrics not asked for are None.
+    ``diversity_samples`` chains (0: skipped) give :func:`diversity`; ``novelty_samples``
+    (None: all, 0: skipped) the mean and max of :func:`novelty` against ``novelty_reference``
+    (e.g. the training set; ``novelty_samples * len(novelty_reference)`` TM-align calls). Both
+    take chains evenly spaced through ``cas`` and say how many they used. Metrics not asked
+    for are None.
     """
     cas = [_ca(ca) for ca in cas]
     if not cas:
@@ -296,7 +297,7 @@ def backbone_report(
         spread = diversity(_spread(cas, diversity_samples))
         report["diversity_samples"] = spread.pop("samples")
         report.update(spread)
-    if novelty_reference is not None:
-        count = len(cas) if novelty_samples is None else novelty_samples
+    count = len(cas) if novelty_samples is None else novelty_samples
+    if novelty_reference is not None and count > 0:
         report.update(_novelty(_spread(cas, count), novelty_reference))
     return report

@@ -28,8 +28,9 @@ ANGSTROM_PER_NM = 10.0
 
 DEFAULT_GAMMA = 1.0
 """The SDE sampler's default noise scale for backbones: exact. Lower values (Proteina's 0.35-0.5)
-compact the chain and bring out some helix but, for the shipped checkpoints, add clashes and
-move the pseudo-torsions away from TS50 (measured in the README)."""
+gave no clear gain for the step-8,400 local-frame model: P-SEA helix + strand 0.34 / 0.36 / 0.36
+at 1 / 0.7 / 0.5 over 24 planned, relaxed backbones of 50-250 residues (guidance 2, 50 steps),
+with clashes 0.005 / 0.004 / 0.008 per residue."""
 
 
 DEFAULT_GUIDANCE = 2.0

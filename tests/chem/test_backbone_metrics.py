@@ -157,6 +157,9 @@ def test_the_capped_sets_are_spread_over_the_chains():
     report = backbone_report(chains, novelty_reference=[chains[-1]], novelty_samples=2)
     assert report["novelty_max_tm"] == pytest.approx(1.0, abs=1e-6)
     assert report["novelty_samples"] == 2
+    skipped = backbone_report(chains, novelty_reference=[chains[-1]], novelty_samples=0)
+    assert skipped["novelty_samples"] is None
+    assert skipped["novelty_max_tm"] is None
 
 
 def test_wasserstein_of_identical_samples_is_zero():
