@@ -16,8 +16,10 @@ TM-score uses ``--diversity-samples`` (100: ~5,000 pairs, ~2.5 min, where all 20
 ``train_large.npz``, 1,049 chains) ``--novelty-samples`` (20: ~21,000 pairs, ~10 min), each
 spread evenly over the lengths; the report says how many.
 
-``--all-helix`` adds a row of ``--all-helix-n`` backbones of 120 residues asked for one helix
-end to end: how much of it P-SEA finds, and what it costs in clashes and spacing.
+``--all-helix`` adds two rows of ``--all-helix-n`` backbones of 120 residues: ``all_helix``
+asked for one helix end to end, ``all_alpha`` for a helix fraction of 1 (plans of natural
+helices between short loops): how much helix P-SEA finds, and what it costs in clashes and
+spacing.
 
 ``--denoising`` adds each checkpoint's denoising profile: the reference chains noised to each
 of :data:`DENOISING_TIMES` and the network's one-step prediction from them, scored on local
@@ -146,27 +148,48 @@ def by_length(samples: list[GeneratedBackbone], low: int, high: int) -> dict[str
     return summary
 
 
-def all_helix(
-    model: LoadedBackboneModel, sampling: SamplingConfig, args: argparse.Namespace
-) -> dict:
-    """Backbones asked for one helix end to end: how much of it P-SEA finds, at what cost."""
-    request = BackboneRequest(
-        args.all_helix_n,
-        ALL_HELIX_LENGTH,
-        sampling,
-        args.seed,
-        secondary_structure="H" * ALL_HELIX_LENGTH,
-        guidance=args.guidance,
-        relax=args.relax,
-    )
+def asked_row(model: LoadedBackboneModel, request: BackboneRequest) -> dict:
+    """Backbones of one secondary-structure request: how much of it P-SEA finds, at what cost."""
     samples = [backbone for _, backbone in PackedBackbones(model, [request])]
     report = backbone_report([s.backbone.ca for s in samples], diversity_samples=0)
     sampled = backbone_report([s.sampled for s in samples], diversity_samples=0)
+    plans = "".join(s.properties["plan"] for s in samples)
     return {
         "n": len(samples),
-        "length": ALL_HELIX_LENGTH,
+        "length": request.length,
+        "plan_helix": round(plans.count("H") / len(plans), 4),
+        "plan_agreement": plan_agreement(samples),
         **{key: report[key] for key in ALL_HELIX_METRICS},
         "as_sampled": {key: sampled[key] for key in ALL_HELIX_METRICS},
+    }
+
+
+def all_helix_rows(
+    model: LoadedBackboneModel, sampling: SamplingConfig, args: argparse.Namespace
+) -> dict[str, dict]:
+    """Two rows of helical requests of :data:`ALL_HELIX_LENGTH` residues.
+
+    ``all_helix``: one helix end to end (``H`` x 120); ``all_alpha``: a helix fraction of 1,
+    plans of natural helices between short loops (an all-alpha fold).
+    """
+    asked = {
+        "all_helix": {"secondary_structure": "H" * ALL_HELIX_LENGTH},
+        "all_alpha": {"fractions": (1.0, 0.0)},
+    }
+    return {
+        row: asked_row(
+            model,
+            BackboneRequest(
+                args.all_helix_n,
+                ALL_HELIX_LENGTH,
+                sampling,
+                args.seed,
+                guidance=args.guidance,
+                relax=args.relax,
+                **letters,
+            ),
+        )
+        for row, letters in asked.items()
     }
 
 
@@ -192,7 +215,7 @@ def run_checkpoint(path: Path, args: argparse.Namespace, reference, training) ->
         "as_sampled": as_sampled(samples),
     }
     if args.all_helix:
-        result["all_helix"] = all_helix(model, sampling, args)
+        result.update(all_helix_rows(model, sampling, args))
     if args.denoising:
         result["denoising"] = denoising_profile(model.net, reference, args.seed)
     return result

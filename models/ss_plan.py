@@ -6,7 +6,8 @@ which, and the length distribution of each letter's segments; a plan of ``L`` re
 segments from these until it is ``L`` long. It is the first stage of a backbone request without
 its own ``secondary_structure``: the plan is drawn, then the network generates a chain for it
 (classifier-free guidance makes the plan's letters matter). Fitted at training time and stored in
-the checkpoint as a plain dict, so serving needs no data.
+the checkpoint as a plain dict, so serving needs no data. A request of helix and strand fractions
+instead gets the closest of several plans drawn without the letters it asks for none of.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 __all__ = ["SegmentPlanModel"]
 
 LETTERS = "HEL"
+FRACTION_DRAWS = 64
+"""Plans drawn for a request of helix / strand fractions; the closest is kept."""
 MAX_SEGMENT = 64
 """Segments longer than this count as this long (a few very long helices would otherwise give
 the length distribution a tail that single plans cannot use)."""
@@ -63,14 +66,43 @@ class SegmentPlanModel:
             lengths / lengths.sum(1, keepdims=True),
         )
 
-    def sample(self, length: int, rng: np.random.Generator) -> str:
-        """A plan of ``length`` letters."""
-        letters: list[str] = []
-        letter = int(rng.choice(3, p=self.first))
-        while len(letters) < length:
-            letters += LETTERS[letter] * int(rng.choice(MAX_SEGMENT + 1, p=self.lengths[letter]))
-            letter = int(rng.choice(3, p=self.transitions[letter]))
-        return "".join(letters[:length])
+    def sample(self, length: int, rng: np.random.Generator, letters: str = LETTERS) -> str:
+        """A plan of ``length`` letters, drawn from ``letters`` only.
+
+        Segments of the letters left out are never begun.
+        """
+        allowed = np.array([letter in letters for letter in LETTERS], dtype=float)
+        if allowed.sum() == 1:
+            return letters[0] * length
+        first, transitions = self.first, self.transitions
+        if not allowed.all():
+            first = first * allowed / (first * allowed).sum()
+            transitions = transitions * allowed
+            transitions = transitions / transitions.sum(1, keepdims=True)
+        plan: list[str] = []
+        letter = int(rng.choice(3, p=first))
+        while len(plan) < length:
+            plan += LETTERS[letter] * int(rng.choice(MAX_SEGMENT + 1, p=self.lengths[letter]))
+            letter = int(rng.choice(3, p=transitions[letter]))
+        return "".join(plan[:length])
+
+    def sample_near(
+        self, length: int, helix: float, strand: float, rng: np.random.Generator
+    ) -> str:
+        """A plan whose helix and strand fractions come close to ``helix`` and ``strand``.
+
+        The closest (L1 over both fractions) of :data:`FRACTION_DRAWS` plans, drawn without the
+        letters asked for none of: segment lengths stay natural, so ``helix=1`` gives helices
+        between short loops (an all-alpha fold), not one helix end to end.
+        """
+        letters = (
+            "".join(k for k, wanted in zip("HE", (helix, strand), strict=True) if wanted > 0) + "L"
+        )
+
+        def distance(plan: str) -> float:
+            return abs(plan.count("H") / length - helix) + abs(plan.count("E") / length - strand)
+
+        return min((self.sample(length, rng, letters) for _ in range(FRACTION_DRAWS)), key=distance)
 
     def to_dict(self) -> dict:
         """Plain lists, for a checkpoint."""

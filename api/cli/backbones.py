@@ -2,7 +2,8 @@
 
 ``-n`` backbones of each length. ``--secondary-structure`` asks for one letter per residue
 (``H`` helix, ``E`` strand, ``L`` loop; one length only); without it each backbone follows a
-plan drawn from the model's segment model (``--plan none``: no plan). The output format follows
+plan drawn from the model's segment model, near ``--helix-fraction`` / ``--strand-fraction``
+where given (``--plan none``: no plan). The output format follows
 the suffix: ``.pdb`` or ``.cif`` (mmCIF); the settings and each chain's metrics, plan and
 P-SEA letters are written as remarks. Exit status: 0 on success, 2 on a usage error.
 """
@@ -63,6 +64,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--secondary-structure",
         help="one letter per residue: H helix, E strand, L loop (e.g. an all-alpha request)",
     )
+    for letter in ("helix", "strand"):
+        parser.add_argument(
+            f"--{letter}-fraction",
+            type=float_in(0.0, 1.0),
+            help=f"instead of --secondary-structure: draw plans near this {letter} fraction "
+            "(the other fraction, if not given, is 0; --helix-fraction 1 asks for an all-alpha "
+            "fold, helices between short loops)",
+        )
     parser.add_argument(
         "--plan",
         choices=("sample", "none"),
@@ -123,9 +132,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 )
             except FileNotFoundError as e:
                 raise usage_error("--checkpoint", str(e)) from e
-            if params.secondary_structure is not None and not model.ss_conditioned:
+            if (params.secondary_structure or params.fractions) and not model.ss_conditioned:
                 raise usage_error(
-                    "--secondary-structure",
+                    "--secondary-structure" if params.secondary_structure else "--helix-fraction",
                     f"{model.path.name} is not conditioned on secondary structure",
                 )
             sampling = SamplingConfig(args.sampler, args.steps, gamma=args.gamma)
@@ -166,6 +175,8 @@ def _params(args: argparse.Namespace) -> BackboneParams:
             lengths=None if len(lengths) == 1 else lengths,
             secondary_structure=args.secondary_structure,
             plan=args.plan,
+            helix_fraction=args.helix_fraction,
+            strand_fraction=args.strand_fraction,
             guidance=args.guidance,
             relax=args.relax,
             num_samples=args.num_backbones,
@@ -177,5 +188,11 @@ def _params(args: argparse.Namespace) -> BackboneParams:
         )
     except ValidationError as e:
         message = "; ".join(error["msg"].removeprefix("Value error, ") for error in e.errors())
-        message = message.replace("secondary_structure", "--secondary-structure")
-        raise usage_error("--secondary-structure", message) from None
+        for field, option in (
+            ("secondary_structure", "--secondary-structure"),
+            ("helix_fraction", "--helix-fraction"),
+            ("strand_fraction", "--strand-fraction"),
+        ):
+            message = message.replace(field, option)
+        option = "--secondary-structure" if args.secondary_structure else "--helix-fraction"
+        raise usage_error(option, message) from None

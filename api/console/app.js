@@ -132,7 +132,7 @@ async function onFile() {
   note.hidden = false;
 }
 
-function intOrNull(id) {
+function numberOrNull(id) {
   const raw = $(id).value.trim();
   return raw === "" ? null : Number(raw);
 }
@@ -142,23 +142,25 @@ function jobRequest() {
   const params = {
     treatment: $("treatment").value,
     sampler: $("sampler").value,
-    num_steps: intOrNull("num-steps"),
-    seed: intOrNull("seed"),
+    num_steps: numberOrNull("num-steps"),
+    seed: numberOrNull("seed"),
   };
   if (task === "conformers") {
     params.smiles = smilesLines($("smiles").value);
-    params.num_samples = intOrNull("conformer-count");
+    params.num_samples = numberOrNull("conformer-count");
     params.start = $("conformer-start").value;
     params.relax = $("conformer-relax").value;
     params.model = $("conformer-model").value;
   } else if (task === "molecules") {
-    params.num_samples = intOrNull("molecule-count");
-    params.num_heavy_atoms = intOrNull("molecule-heavy-atoms");
+    params.num_samples = numberOrNull("molecule-count");
+    params.num_heavy_atoms = numberOrNull("molecule-heavy-atoms");
     params.scaffold = $("molecule-scaffold").value.trim() || null;
   } else {
-    params.length = intOrNull("backbone-length");
-    params.num_samples = intOrNull("backbone-count");
+    params.length = numberOrNull("backbone-length");
+    params.num_samples = numberOrNull("backbone-count");
     params.secondary_structure = $("backbone-ss").value.trim().toUpperCase() || null;
+    params.helix_fraction = numberOrNull("backbone-helix");
+    params.strand_fraction = numberOrNull("backbone-strand");
   }
   for (const [name, value] of Object.entries(params)) if (value === null) delete params[name];
   return { task, params };

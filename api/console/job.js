@@ -22,7 +22,9 @@ function renderJob(job) {
     : job.task === "molecules"
       ? `${p.num_samples} molecules${p.num_heavy_atoms ? ` of ${p.num_heavy_atoms} heavy atoms` : ""}`
       : `${p.num_samples} backbones of ${p.length ?? (p.lengths || []).join(", ")} residues`
-        + (p.secondary_structure ? " for a given secondary structure" : "");
+        + (p.secondary_structure ? " for a given secondary structure" : "")
+        + (p.helix_fraction != null || p.strand_fraction != null
+          ? ` near helix ${p.helix_fraction ?? 0} / strand ${p.strand_fraction ?? 0}` : "");
   $("job-params").textContent = `${job.task}: ${what} · ${p.treatment} · ${p.sampler}, `
     + `${p.num_steps} steps · seed ${p.seed} · submitted ${when(job.created_at)}`;
   const bar = $("job-progress");

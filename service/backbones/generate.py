@@ -43,7 +43,8 @@ class BackboneRequest:
     """``num_backbones`` chains of ``length`` residues, one sampler setting and seed.
 
     ``secondary_structure``: ``H``/``E``/``L`` per residue for every chain; without it, ``plan``
-    ``"sample"`` draws one per chain from the model's plan model and ``"none"`` gives none.
+    ``"sample"`` draws one per chain from the model's plan model (near ``fractions``, helix and
+    strand, where given) and ``"none"`` gives none.
     ``guidance``: the classifier-free guidance weight (one per pack, as the sampler).
     ``relax``: ``"ca"`` relaxes each trace, ``"none"`` keeps it as sampled. Chains are numbered
     from ``first_index`` (a request of several lengths numbers on).
@@ -55,6 +56,7 @@ class BackboneRequest:
     seed: int = 0
     secondary_structure: str | None = None
     plan: str = "sample"
+    fractions: tuple[float, float] | None = None
     guidance: float = DEFAULT_GUIDANCE
     relax: str = "ca"
     first_index: int = 0
@@ -66,6 +68,8 @@ class BackboneRequest:
         if self.plan == "none" or model.plans is None:
             return None
         rng = np.random.default_rng([self.seed, index, PLAN_STREAM])
+        if self.fractions is not None:
+            return model.plans.sample_near(self.length, *self.fractions, rng)
         return model.plans.sample(self.length, rng)
 
 

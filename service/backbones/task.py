@@ -87,6 +87,17 @@ class BackboneParams(BaseModel):
         description="without secondary_structure: draw each backbone's plan from the model's "
         "segment model (sample) or generate without one (none)",
     )
+    helix_fraction: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="instead of secondary_structure: draw plans near this helix fraction (with "
+        "strand_fraction; one not given is 0). Segments stay natural: 1 asks for an all-alpha "
+        "fold, helices between short loops",
+    )
+    strand_fraction: float | None = Field(
+        None, ge=0.0, le=1.0, description="with helix_fraction: the strand fraction of the plans"
+    )
     relax: Literal["ca", "none"] = Field(
         "ca",
         description="ca: relax each C-alpha trace to 3.8 A steps and clash-free contacts, "
@@ -132,7 +143,23 @@ class BackboneParams(BaseModel):
             if wrong := sorted(set(letters) - set(SS_LETTERS)):
                 named = ", ".join(repr(letter) for letter in wrong)
                 raise ValueError(f"secondary_structure: {named} are not among H, E, L")
+        if self.fractions is not None:
+            if self.secondary_structure is not None:
+                raise ValueError("give secondary_structure or helix/strand fractions, not both")
+            if self.plan == "none":
+                raise ValueError("helix/strand fractions choose plans: they need plan 'sample'")
+            if sum(self.fractions) > 1.0:
+                raise ValueError(
+                    f"helix_fraction + strand_fraction is {sum(self.fractions):g}, over 1"
+                )
         return self
+
+    @property
+    def fractions(self) -> tuple[float, float] | None:
+        """``(helix, strand)`` where either was given (the other is 0), else None."""
+        if self.helix_fraction is None and self.strand_fraction is None:
+            return None
+        return (self.helix_fraction or 0.0, self.strand_fraction or 0.0)
 
     @property
     def all_lengths(self) -> list[int]:
@@ -142,11 +169,15 @@ class BackboneParams(BaseModel):
 
 def backbone_remarks(params: BackboneParams, backbones: list[GeneratedBackbone]) -> list[str]:
     """File remarks: the request's settings and each chain's metrics."""
-    lines = [
+    settings = (
         f"qsdiff backbones treatment={params.treatment} sampler={params.sampler} "
         f"num_steps={params.num_steps} gamma={params.gamma} guidance={params.guidance} "
         f"plan={params.plan} relax={params.relax} seed={params.seed}"
-    ]
+    )
+    if params.fractions is not None:
+        helix, strand = params.fractions
+        settings += f" helix_fraction={helix} strand_fraction={strand}"
+    lines = [settings]
     for chain, b in enumerate(backbones):
         p = b.properties
         lines.append(
@@ -174,6 +205,7 @@ def backbone_request(
         params.seed,
         secondary_structure=params.secondary_structure,
         plan=params.plan,
+        fractions=params.fractions,
         guidance=params.guidance,
         relax=params.relax,
         first_index=length_index * params.num_samples,
@@ -196,11 +228,12 @@ class BackboneTask:
         if unshipped := unshipped_treatment(registry, "backbone", params.treatment, "backbone"):
             raise InvalidTaskInput([unshipped])
         model = registry.get("backbone", params.treatment)
-        if params.secondary_structure is not None and not model.ss_conditioned:
+        asked = "secondary_structure" if params.secondary_structure else "helix_fraction"
+        if (params.secondary_structure or params.fractions) and not model.ss_conditioned:
             raise InvalidTaskInput(
                 [
                     {
-                        "loc": ["secondary_structure"],
+                        "loc": [asked],
                         "msg": f"the {params.treatment} backbone checkpoint is not conditioned "
                         "on secondary structure",
                     }

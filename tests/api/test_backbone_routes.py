@@ -54,6 +54,15 @@ def test_a_secondary_structure_request_and_several_lengths(backbone_server):
     assert several.json()["lengths"] == [12, 16]
 
 
+def test_a_request_of_fractions_gets_plans_near_them(backbone_server):
+    with backbone_server.client() as client:
+        alpha = client.post("/v1/backbones", json={"length": 40, "helix_fraction": 1.0,
+                                                   "num_samples": 2, "num_steps": 2})  # fmt: skip
+    assert alpha.status_code == 200, alpha.text
+    plans = [sample["plan"] for sample in alpha.json()["samples"]]
+    assert all("H" in plan and "E" not in plan for plan in plans)
+
+
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
@@ -80,6 +89,11 @@ def test_a_secondary_structure_request_and_several_lengths(backbone_server):
             "secondary_structure: 'C' are not among H, E, L",
         ),
         ({"length": 12, "plan": "random"}, ["body", "plan"], "Input should be 'sample' or 'none'"),
+        (
+            {"length": 30, "helix_fraction": 0.8, "strand_fraction": 0.3},
+            ["body"],
+            "helix_fraction + strand_fraction is 1.1, over 1",
+        ),
     ],
 )
 def test_bad_backbone_requests_name_the_field(backbone_server, payload, field, message):

@@ -54,9 +54,13 @@ def test_a_short_run_reports_every_metric_beside_the_reference(tmp_path):
     assert row["ss_conditioned"]
     assert 0 <= row["plan_agreement"] <= 1  # plans drawn from the tiny checkpoint's plan model
     assert row["by_length"]["20-30"]["chains"] == 4
-    assert list(row["all_helix"]) == ["n", "length", "helix", "strand", "clash_rate",
-                                      "mean_ca_distance", "as_sampled"]  # fmt: skip
-    assert (row["all_helix"]["n"], row["all_helix"]["length"]) == (2, 120)
+    for asked in ("all_helix", "all_alpha"):
+        assert list(row[asked]) == ["n", "length", "plan_helix", "plan_agreement", "helix",
+                                    "strand", "clash_rate", "mean_ca_distance",
+                                    "as_sampled"]  # fmt: skip
+        assert (row[asked]["n"], row[asked]["length"]) == (2, 120)
+    assert row["all_helix"]["plan_helix"] == 1.0
+    assert 0.3 < row["all_alpha"]["plan_helix"] < 1.0  # helices between loops
     # relaxed (the default): steps near 3.8 A even from an untrained model's chains
     sampled = row["as_sampled"]  # the untrained model's own steps are far from 3.8 A
     assert set(sampled) == {"helix", "strand", "clash_rate", "mean_ca_distance", "rg_ratio_mean"}

@@ -56,14 +56,16 @@ def test_backbones_are_written_with_remarks(tmp_path):
     done = run_qsdiff(
         "backbones", "--length", "25", "-n", "3", "-o", str(out),
         "--checkpoint", str(checkpoint), "--steps", "3", "--sampler", "sde", "--gamma", "0.3",
-        "--json",
+        "--strand-fraction", "0.5", "--json",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout)
     assert len(summary["samples"]) == 3
     assert [len(c) for c in read_structure(out, split_breaks=False)] == [25, 25, 25]
     assert "gamma=0.3" in out.read_text()
-    assert all(len(s["plan"]) == 25 for s in summary["samples"])  # drawn from the plan model
+    assert "helix_fraction=0.0 strand_fraction=0.5" in out.read_text()
+    plans = [s["plan"] for s in summary["samples"]]
+    assert all(len(p) == 25 and "H" not in p for p in plans)  # drawn near the fractions
 
 
 def test_several_lengths_and_a_secondary_structure_request(tmp_path):
@@ -109,6 +111,10 @@ def test_usage_errors_name_the_option(tmp_path):
                       "--secondary-structure", "H" * 12)  # fmt: skip
     assert done.returncode == 2
     assert "not conditioned on secondary structure" in done.stderr
+    done = run_qsdiff("backbones", "--length", "12", "-o", out, "--checkpoint", checkpoint,
+                      "--helix-fraction", "0.8", "--strand-fraction", "0.5")  # fmt: skip
+    assert done.returncode == 2
+    assert "--helix-fraction + --strand-fraction is 1.3, over 1" in done.stderr
     done = run_qsdiff("backbones", "--length", "50", "-o", str(tmp_path / "x.sdf"))
     assert done.returncode == 2
     assert "must end in .pdb or .cif" in done.stderr

@@ -75,3 +75,19 @@ def test_plans_follow_the_segments_they_were_fitted_on():
     assert max(runs) <= 6
     again = SegmentPlanModel.from_dict(plans.to_dict())
     assert again.sample(120, np.random.default_rng(0)) == drawn[0]
+
+
+def test_plans_near_fractions_leave_out_the_letters_asked_for_none_of():
+    plans = SegmentPlanModel.fit(["LLLHHHHHHHHLLLEEEEELLEEEEELLLHHHHHHHHHHL"] * 20)
+    rng = np.random.default_rng(1)
+    plain = [plans.sample(120, rng) for _ in range(64)]
+    alpha = [plans.sample_near(120, 1.0, 0.0, rng) for _ in range(10)]
+    assert all("E" not in p and len(p) == 120 for p in alpha)
+    assert min(p.count("H") for p in alpha) > max(p.count("H") for p in plain)
+    mixed = [plans.sample_near(120, 0.3, 0.3, rng) for _ in range(10)]
+
+    def miss(p: str) -> float:
+        return abs(p.count("H") / 120 - 0.3) + abs(p.count("E") / 120 - 0.3)
+
+    assert np.mean([miss(p) for p in mixed]) < np.mean([miss(p) for p in plain]) / 2
+    assert plans.sample_near(30, 0.0, 0.0, rng) == "L" * 30

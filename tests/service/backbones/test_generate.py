@@ -78,6 +78,10 @@ def test_plans_come_from_the_seed_and_index_and_requests_set_them():
     assert np.abs(with_plan - without).max() > 1e-3  # the same prior, other letters
     with pytest.raises(ValueError, match="guidance"):
         PackedBackbones(model, [asked, BackboneRequest(1, 30, ODE, guidance=3.0)])
+    alpha = BackboneRequest(3, 30, ODE, fractions=(1.0, 0.0))
+    alpha_plans = [b.properties["plan"] for _, b in PackedBackbones(model, [alpha])]
+    assert all("E" not in plan for plan in alpha_plans)
+    assert sum(p.count("H") for p in alpha_plans) > sum(p.count("H") for p in drawn)
 
 
 def test_a_cancelled_request_is_dropped():
@@ -150,6 +154,10 @@ def test_a_checkpoint_of_an_older_network_is_refused_by_name(tmp_path):
         ({"length": 12, "secondary_structure": "HHHH"}, "has 4 letters for length 12"),
         ({"length": 4 + 8, "secondary_structure": "HHHH" + "hhhhxxxx"}, "'h', 'x' are not"),
         ({"lengths": [12, 12], "secondary_structure": "H" * 12}, "needs length"),
+        ({"length": 20, "helix_fraction": 0.7, "strand_fraction": 0.4}, "is 1.1, over 1"),
+        ({"length": 12, "helix_fraction": 1, "secondary_structure": "H" * 12}, "not both"),
+        ({"length": 20, "strand_fraction": 0.5, "plan": "none"}, "need plan 'sample'"),
+        ({"length": 20, "helix_fraction": 1.5}, "less than or equal to 1"),
     ],
 )
 def test_bad_parameters_name_what_is_wrong(fields, message):
