@@ -309,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": args.plan,
         "guidance": args.guidance,
         "relax": args.relax,
+        "seed": args.seed,
         "diversity_samples": diversity_samples,
         "novelty_samples": min(args.n, args.novelty_samples),
         "torch_threads": torch.get_num_threads(),
