@@ -28,5 +28,6 @@ def test_bench_runs_every_method_side_by_side(tmp_path):
     assert mmff["amr"] < 0.5  # MMFF reproduces MMFF-made references closely
     for path in CHECKPOINTS:  # relaxed conformers are MMFF minima: as close as MMFF's own
         relaxed = report["methods"][f"{path.stem} +mmff"]
-        assert relaxed["seconds"] > report["methods"][path.stem]["seconds"]
+        # relaxing adds its time to the making's (equal where it took under the 0.01 s rounding)
+        assert relaxed["seconds"] >= report["methods"][path.stem]["seconds"]
         assert relaxed["graph_recovered"] == 1.0
