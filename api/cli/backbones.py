@@ -132,9 +132,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 )
             except FileNotFoundError as e:
                 raise usage_error("--checkpoint", str(e)) from e
-            if (params.secondary_structure or params.fractions) and not model.ss_conditioned:
+            if (asked := params.asks_for_letters) and not model.ss_conditioned:
                 raise usage_error(
-                    "--secondary-structure" if params.secondary_structure else "--helix-fraction",
+                    "--" + asked.replace("_", "-"),
                     f"{model.path.name} is not conditioned on secondary structure",
                 )
             sampling = SamplingConfig(args.sampler, args.steps, gamma=args.gamma)

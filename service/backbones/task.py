@@ -162,6 +162,14 @@ class BackboneParams(BaseModel):
         return (self.helix_fraction or 0.0, self.strand_fraction or 0.0)
 
     @property
+    def asks_for_letters(self) -> str | None:
+        """The field that asks for secondary structure (the model must read it), else None."""
+        for field in ("secondary_structure", "helix_fraction", "strand_fraction"):
+            if getattr(self, field) is not None:
+                return field
+        return None
+
+    @property
     def all_lengths(self) -> list[int]:
         """The requested lengths (one entry for ``length``)."""
         return [self.length] if self.length is not None else list(self.lengths or [])
@@ -228,8 +236,7 @@ class BackboneTask:
         if unshipped := unshipped_treatment(registry, "backbone", params.treatment, "backbone"):
             raise InvalidTaskInput([unshipped])
         model = registry.get("backbone", params.treatment)
-        asked = "secondary_structure" if params.secondary_structure else "helix_fraction"
-        if (params.secondary_structure or params.fractions) and not model.ss_conditioned:
+        if (asked := params.asks_for_letters) and not model.ss_conditioned:
             raise InvalidTaskInput(
                 [
                     {

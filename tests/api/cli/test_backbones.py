@@ -111,6 +111,10 @@ def test_usage_errors_name_the_option(tmp_path):
                       "--secondary-structure", "H" * 12)  # fmt: skip
     assert done.returncode == 2
     assert "not conditioned on secondary structure" in done.stderr
+    done = run_qsdiff("backbones", "--length", "12", "-o", out, "--checkpoint", plain,
+                      "--strand-fraction", "0.3")  # fmt: skip
+    assert done.returncode == 2
+    assert "not conditioned on secondary structure" in done.stderr
     done = run_qsdiff("backbones", "--length", "12", "-o", out, "--checkpoint", checkpoint,
                       "--helix-fraction", "0.8", "--strand-fraction", "0.5")  # fmt: skip
     assert done.returncode == 2

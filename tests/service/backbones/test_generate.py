@@ -163,3 +163,10 @@ def test_a_checkpoint_of_an_older_network_is_refused_by_name(tmp_path):
 def test_bad_parameters_name_what_is_wrong(fields, message):
     with pytest.raises(ValueError, match=message):
         BackboneParams(**fields)
+
+
+def test_the_field_that_asks_for_letters_is_named():
+    assert BackboneParams(length=20).asks_for_letters is None
+    assert BackboneParams(length=20, strand_fraction=0.3).asks_for_letters == "strand_fraction"
+    letters = BackboneParams(length=10, secondary_structure="H" * 10)
+    assert letters.asks_for_letters == "secondary_structure"
