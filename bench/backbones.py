@@ -44,7 +44,12 @@ from bench.labels import method_labels
 from chem.backbone_metrics import backbone_report
 from chem.proteins import load_backbones
 from models.samplers import SamplingConfig
-from models.tasks.backbone import DEFAULT_GAMMA, DEFAULT_GUIDANCE, denoise_backbones
+from models.tasks.backbone import (
+    DEFAULT_GAMMA,
+    DEFAULT_GUIDANCE,
+    backbone_sampling,
+    denoise_backbones,
+)
 from service.backbones.generate import BackboneRequest, GeneratedBackbone, PackedBackbones
 from service.backbones.task import DEFAULT_BACKBONE_SAMPLER
 from service.checkpoints import LoadedBackboneModel, load_backbone_model
@@ -196,7 +201,7 @@ def all_helix_rows(
 def run_checkpoint(path: Path, args: argparse.Namespace, reference, training) -> dict:
     """Sample, score and time one checkpoint over all lengths (and the extra rows asked for)."""
     model = load_backbone_model(path)
-    sampling = SamplingConfig(args.sampler, args.steps, gamma=args.gamma)
+    sampling = backbone_sampling(args.sampler, args.steps, args.gamma)
     lengths = sample_lengths(args.n, args.min_length, args.max_length)
     samples, seconds = generate(model, length_requests(lengths, sampling, args))
     result = {

@@ -23,8 +23,7 @@ from tqdm import tqdm
 from api.cli.client import ServerError, run_jobs
 from api.cli.options import add_generation_options, float_in, int_in, usage_error
 from chem.proteins import write_backbones
-from models.samplers import SamplingConfig
-from models.tasks.backbone import DEFAULT_GAMMA, DEFAULT_GUIDANCE
+from models.tasks.backbone import DEFAULT_GAMMA, DEFAULT_GUIDANCE, backbone_sampling
 from service.backbones.generate import PackedBackbones
 from service.backbones.task import (
     DEFAULT_BACKBONE_SAMPLER,
@@ -137,7 +136,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                     "--" + asked.replace("_", "-"),
                     f"{model.path.name} is not conditioned on secondary structure",
                 )
-            sampling = SamplingConfig(args.sampler, args.steps, gamma=args.gamma)
+            sampling = backbone_sampling(args.sampler, args.steps, args.gamma)
             requests = [
                 backbone_request(params, length, sampling, k)
                 for k, length in enumerate(params.all_lengths)

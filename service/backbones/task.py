@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from chem.proteins import backbones_text
 from chem.secondary_structure import SS_LETTERS
 from models.samplers import SamplingConfig
-from models.tasks.backbone import DEFAULT_GAMMA, DEFAULT_GUIDANCE
+from models.tasks.backbone import DEFAULT_GAMMA, DEFAULT_GUIDANCE, backbone_sampling
 from service.backbones.generate import BackboneRequest, GeneratedBackbone, PackedBackbones
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry
@@ -270,7 +270,7 @@ class BackboneTask:
             raise ValueError("a batch needs one treatment and sampler setting")
         first = runs[0].params
         model = registry.get("backbone", first.treatment)
-        sampling = SamplingConfig(first.sampler, first.num_steps, gamma=first.gamma)
+        sampling = backbone_sampling(first.sampler, first.num_steps, first.gamma)
         requests, owner = [], []  # one request per run and length; owner: its run
         for r, run in enumerate(runs):
             for k, length in enumerate(run.params.all_lengths):

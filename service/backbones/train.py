@@ -205,8 +205,9 @@ def train_backbones(run: BackboneTrainingRun, settings: Settings) -> Path:
                     "of the plan model (50 ODE steps)",
                     "history": history,
                 },
+                # the steps reached, not the run's target; each step's lr is in the history
                 "command": f"qsdiff train backbones --treatment {train_config.treatment} "
-                f"--steps {run.steps}",
+                f"--steps {trainer.steps}",
             },
         )
         save_atomically(

@@ -91,6 +91,22 @@ def test_quotient_samplers_ignore_vertical_output(kind):
     assert (moved - plain).abs().max() > 0.1
 
 
+@pytest.mark.parametrize("quotient", [False, True], ids=["plain", "quotient"])
+def test_a_steep_time_grid_stays_below_one_in_float32(quotient):
+    """rho 3 at 1,000 steps: 1 - 1000^-3 rounds to 1.0 in float32 unless the grid keeps away."""
+    sampler = SDESampler(INTERP, num_steps=1000, quotient=quotient, time_exponent=3.0)
+    grid = sampler.time_grid(torch.float32)
+    assert (grid.diff() > 0).all()
+    assert grid[0] == 0
+    assert grid[-1] == 1
+    torch.testing.assert_close(
+        sampler.time_grid(torch.float64)[:990], grid[:990].double(), atol=1e-7, rtol=0
+    )
+    batch = torch.arange(100).repeat_interleave(ATOMS)
+    x = sampler.sample(gaussian_denoiser, PointClouds(batch), torch.zeros(400, 3), seed=0)
+    assert torch.isfinite(x).all()
+
+
 def test_seed_fixes_the_samples_and_progress_is_reported():
     space, _, template = _clouds()
     sampler = ODESampler(INTERP, num_steps=5, quotient=True, method="euler")
