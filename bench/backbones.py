@@ -2,8 +2,9 @@
 
 Each checkpoint samples ``--n`` backbones (default 200, the issue's acceptance set) with lengths
 spread evenly over ``--min-length`` .. ``--max-length`` (50-250; ``--steps`` steps of
-``--sampler``, one process, one packed set) through the service's generator, each with a
-secondary-structure plan drawn from the checkpoint's plan model (``--plan none``: none). The
+``--sampler`` on the backbones' time grid, one process, one packed set) through the service's
+generator, each with a secondary-structure plan drawn from the checkpoint's plan model
+(``--plan none``: none). The
 report holds, per checkpoint, one flat dict of :func:`chem.backbone_metrics.backbone_report`
 over all of them (P-SEA helix / strand, clashes, C-alpha spacing, ...) against the reference
 set's C-alphas (``--reference``, default TS50; an npz set, a PDB / mmCIF file or a folder of
@@ -47,6 +48,7 @@ from models.samplers import SamplingConfig
 from models.tasks.backbone import (
     DEFAULT_GAMMA,
     DEFAULT_GUIDANCE,
+    TIME_EXPONENT,
     backbone_sampling,
     denoise_backbones,
 )
@@ -309,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         "n": args.n,
         "lengths": [args.min_length, args.max_length],
         "steps": args.steps,
+        "time_exponent": TIME_EXPONENT,
         "sampler": args.sampler,
         "gamma": args.gamma if args.sampler == "sde" else None,
         "plan": args.plan,
@@ -338,7 +341,7 @@ def update_cards(
 ) -> None:
     """Each checkpoint's flat metrics, with the command that measured them, onto its card."""
     command = "qsdiff bench backbones " + " ".join(argv if argv is not None else sys.argv[3:])
-    settings = {"n": args.n, "lengths": report["lengths"]}
+    settings = {key: report[key] for key in ("n", "lengths", "time_exponent")}
     for label, path in zip(labels, args.checkpoints, strict=True):
         update_model_card(
             path, "benchmark", {"command": command, **report["methods"][label], **settings}

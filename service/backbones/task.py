@@ -115,7 +115,12 @@ class BackboneParams(BaseModel):
     seed: int = Field(0, ge=0, le=MAX_SEED)
     treatment: Literal["quotient", "equivariant", "geodiff", "af3"] = "quotient"
     sampler: Literal["ode", "sde"] = DEFAULT_BACKBONE_SAMPLER
-    num_steps: int = Field(100, ge=1, le=MAX_STEPS)
+    num_steps: int = Field(
+        100,
+        ge=1,
+        le=MAX_STEPS,
+        description="sampler steps, finer near the data (time grid t_k = 1 - (1 - k/K)^3)",
+    )
     gamma: float = Field(
         DEFAULT_GAMMA,
         ge=0.0,
