@@ -11,7 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from chem.proteins import backbones_text
 from chem.secondary_structure import SS_LETTERS
 from models.samplers import SamplingConfig
-from models.tasks.backbone import DEFAULT_GAMMA, DEFAULT_GUIDANCE, backbone_sampling
+from models.tasks.backbone import (
+    DEFAULT_GAMMA,
+    DEFAULT_GUIDANCE,
+    TIME_EXPONENT,
+    backbone_sampling,
+)
 from service.backbones.generate import BackboneRequest, GeneratedBackbone, PackedBackbones
 from service.limits import MAX_SEED
 from service.registry import ModelRegistry
@@ -119,7 +124,8 @@ class BackboneParams(BaseModel):
         100,
         ge=1,
         le=MAX_STEPS,
-        description="sampler steps, finer near the data (time grid t_k = 1 - (1 - k/K)^3)",
+        description="sampler steps, finer near the data "
+        f"(time grid t_k = 1 - (1 - k/K)^{TIME_EXPONENT:g})",
     )
     gamma: float = Field(
         DEFAULT_GAMMA,
