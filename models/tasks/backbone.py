@@ -55,7 +55,7 @@ _CA_SPACING_NM = 0.38
 
 
 def backbone_sampling(
-    sampler: Literal["ode", "sde"], num_steps: int, gamma: float = DEFAULT_GAMMA
+    sampler: Literal["ode", "sde"], num_steps: int, gamma: float
 ) -> SamplingConfig:
     """The sampler setting of a backbone request, on the backbones' time grid."""
     return SamplingConfig(sampler, num_steps, gamma=gamma, time_exponent=TIME_EXPONENT)
